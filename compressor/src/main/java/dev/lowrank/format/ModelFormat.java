@@ -26,6 +26,15 @@ public interface ModelFormat {
   boolean accepts(Path path);
 
   /**
+   * Returns whether models of this format are directories (DJL) rather than single files.
+   *
+   * @return {@code true} if a compressed model is written as a directory
+   */
+  default boolean writesDirectory() {
+    return false;
+  }
+
+  /**
    * Opens a model.
    *
    * @param path the model file or directory

@@ -18,4 +18,19 @@ public final class SvdBackends {
   public static SvdBackend exact() {
     return new LapackExactSvd();
   }
+
+  /**
+   * Returns a backend by its CLI name.
+   *
+   * @param name {@code exact}
+   * @param seed the seed of randomized sketches
+   * @return the backend
+   * @throws IllegalArgumentException for an unknown name
+   */
+  public static SvdBackend named(String name, long seed) {
+    if (name.equals("exact") || name.equals("auto")) {
+      return exact();
+    }
+    throw new IllegalArgumentException("Unknown SVD method '" + name + "'; use exact");
+  }
 }

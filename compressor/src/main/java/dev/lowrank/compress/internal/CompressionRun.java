@@ -1,0 +1,365 @@
+package dev.lowrank.compress.internal;
+
+import dev.lowrank.compress.CompressionResult;
+import dev.lowrank.compress.CompressionSpec;
+import dev.lowrank.compress.LayerResult;
+import dev.lowrank.compress.LayerRule;
+import dev.lowrank.compress.LayerStatus;
+import dev.lowrank.compress.Manifest;
+import dev.lowrank.compress.RankPolicy;
+import dev.lowrank.compress.Scope;
+import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.ModelFileException;
+import dev.lowrank.format.SourceModel;
+import dev.lowrank.linalg.FloatMatrix;
+import dev.lowrank.linalg.LowRankFactors;
+import dev.lowrank.linalg.RankTarget;
+import dev.lowrank.linalg.SvdBackend;
+import dev.lowrank.linalg.SvdBackends;
+import dev.lowrank.linalg.TruncatedSvd;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+
+/**
+ * One compression of one model: checks the spec against the model's layers, plans each layer,
+ * factorizes the chosen ones on a bounded pool, and accounts for every parameter.
+ */
+public final class CompressionRun {
+
+  /**
+   * The result of a run and the factors to write.
+   *
+   * @param result the per-layer report and totals
+   * @param factors the factors of each factorized layer, by name, in model order
+   */
+  public record Outcome(CompressionResult result, Map<String, LowRankFactors> factors) {}
+
+  private final SourceModel model;
+  private final CompressionSpec spec;
+  private final SvdBackend backend;
+
+  private CompressionRun(SourceModel model, CompressionSpec spec) {
+    this.model = model;
+    this.spec = spec;
+    this.backend = SvdBackends.named(spec.svd().cliName(), spec.seed());
+  }
+
+  /**
+   * Compresses a model's linear layers as the spec says.
+   *
+   * @param model the opened model
+   * @param spec the settings
+   * @param inputFile the input's file name for the manifest, if any
+   * @param inputSha256 the input's SHA-256, if any
+   * @return the result and the factors
+   * @throws ModelFileException if a weight cannot be read or holds NaN or infinite values
+   * @throws IllegalArgumentException if the spec does not fit the model (a rule that matches no
+   *     layer, a rank above what the layers allow)
+   */
+  public static Outcome run(
+      SourceModel model,
+      CompressionSpec spec,
+      Optional<String> inputFile,
+      Optional<String> inputSha256)
+      throws ModelFileException {
+    return new CompressionRun(model, spec).execute(inputFile, inputSha256);
+  }
+
+  private Outcome execute(Optional<String> inputFile, Optional<String> inputSha256)
+      throws ModelFileException {
+    List<LinearLayer> layers = model.linearLayers();
+    validate(layers);
+    List<LayerPlan> plans = new ArrayList<>();
+    List<LinearLayer> global = new ArrayList<>();
+    for (LinearLayer layer : layers) {
+      Optional<LayerPlan> fixed = fixedPlan(layer);
+      if (fixed.isPresent()) {
+        plans.add(fixed.get());
+      } else if (spec.scope() == Scope.GLOBAL && !spec.hasRuleFor(layer.name())) {
+        global.add(layer);
+        plans.add(null);
+      } else {
+        plans.add(plan(layer, spec.policyFor(layer.name())));
+      }
+    }
+    if (!global.isEmpty()) {
+      Map<String, LayerPlan> allocated = GlobalAllocation.allocate(model, global, spec.policy());
+      for (int i = 0; i < plans.size(); i++) {
+        if (plans.get(i) == null) {
+          plans.set(i, allocated.get(layers.get(i).name()));
+        }
+      }
+    }
+    List<LayerOutcome> outcomes = factorizeAll(plans);
+    Map<String, LowRankFactors> factors = new LinkedHashMap<>();
+    List<LayerResult> results = new ArrayList<>();
+    long saved = 0;
+    for (LayerOutcome o : outcomes) {
+      results.add(o.result());
+      o.factors().ifPresent(f -> factors.put(o.result().name(), f));
+      saved += o.result().parametersBefore() - o.result().parametersAfter();
+    }
+    long original = model.parameterCount();
+    CompressionResult result =
+        new CompressionResult(
+            Manifest.toolVersion(),
+            model.format().name(),
+            inputFile,
+            inputSha256,
+            spec.settings(),
+            results,
+            original,
+            original - saved);
+    return new Outcome(result, factors);
+  }
+
+  private void validate(List<LinearLayer> layers) {
+    for (LayerRule rule : spec.rules()) {
+      List<LinearLayer> matched = layers.stream().filter(l -> rule.matches(l.name())).toList();
+      if (matched.isEmpty()) {
+        throw new IllegalArgumentException(
+            "rule '"
+                + rule.pattern()
+                + "' matches no linear layer; the layers are: "
+                + layers.stream().map(LinearLayer::name).collect(Collectors.joining(", ")));
+      }
+      if (rule.policy() instanceof RankPolicy.FixedRank fixed) {
+        for (LinearLayer l : matched) {
+          if (spec.policyFor(l.name()) == rule.policy()
+              && isCandidate(l)
+              && fixed.rank() > Math.min(l.outFeatures(), l.inFeatures())) {
+            throw new IllegalArgumentException(
+                String.format(
+                    Locale.ROOT,
+                    "rule '%s=%s': rank %d exceeds min(n, m) = %d of layer %s (%s)",
+                    rule.pattern(),
+                    rule.policy().describe(),
+                    fixed.rank(),
+                    Math.min(l.outFeatures(), l.inFeatures()),
+                    l.name(),
+                    l.shape()));
+          }
+        }
+      }
+    }
+    if (spec.policy() instanceof RankPolicy.FixedRank fixed) {
+      OptionalInt largest =
+          layers.stream()
+              .filter(l -> isCandidate(l) && !spec.hasRuleFor(l.name()))
+              .mapToInt(l -> Math.min(l.outFeatures(), l.inFeatures()))
+              .max();
+      if (largest.isPresent() && fixed.rank() > largest.getAsInt()) {
+        throw new IllegalArgumentException(
+            "rank "
+                + fixed.rank()
+                + " exceeds min(n, m) of every linear layer (the largest is "
+                + largest.getAsInt()
+                + ")");
+      }
+    }
+  }
+
+  private static boolean isCandidate(LinearLayer layer) {
+    return layer.lowRank().isEmpty() && layer.ineligible().isEmpty();
+  }
+
+  /** Plans that do not depend on the policy: already low-rank and ineligible layers. */
+  private Optional<LayerPlan> fixedPlan(LinearLayer layer) {
+    if (layer.lowRank().isPresent()) {
+      return Optional.of(
+          LayerPlan.keep(
+              layer, "already factorized at rank " + layer.lowRank().getAsInt() + " in the input"));
+    }
+    return layer.ineligible().map(reason -> LayerPlan.keep(layer, reason));
+  }
+
+  private LayerPlan plan(LinearLayer layer, RankPolicy policy) {
+    long n = layer.outFeatures();
+    long m = layer.inFeatures();
+    String source =
+        spec.hasRuleFor(layer.name())
+            ? "rule " + ruleFor(layer.name()).pattern() + "=" + policy.describe()
+            : policy.describe();
+    if (policy instanceof RankPolicy.KeepDense) {
+      return LayerPlan.keep(
+          layer,
+          "kept dense by "
+              + (spec.hasRuleFor(layer.name())
+                  ? "rule " + ruleFor(layer.name()).pattern() + "=dense"
+                  : "the default policy"));
+    }
+    if (policy instanceof RankPolicy.FixedRank fixed) {
+      int r = fixed.rank();
+      if (r > Math.min(n, m) || !RankRules.pays(r, n, m)) {
+        return LayerPlan.keep(layer, RankRules.doesNotPay(source, r, n, m));
+      }
+      return LayerPlan.rank(layer, r);
+    }
+    if (policy instanceof RankPolicy.ParameterRatio ratio) {
+      int r = RankRules.rankForRatio(ratio.ratio(), n, m);
+      if (r < 1) {
+        return LayerPlan.keep(
+            layer,
+            String.format(
+                Locale.ROOT,
+                "%s allows no rank: one rank costs n + m = %d weights, more than %.4g x %d",
+                source,
+                n + m,
+                ratio.ratio(),
+                n * m));
+      }
+      if (!RankRules.pays(r, n, m)) {
+        return LayerPlan.keep(layer, RankRules.doesNotPay(source, r, n, m));
+      }
+      return LayerPlan.rank(layer, r);
+    }
+    RankPolicy.EnergyThreshold energy = (RankPolicy.EnergyThreshold) policy;
+    return LayerPlan.energy(layer, energy.energy());
+  }
+
+  private LayerRule ruleFor(String name) {
+    return spec.rules().stream().filter(r -> r.matches(name)).findFirst().orElseThrow();
+  }
+
+  private List<LayerOutcome> factorizeAll(List<LayerPlan> plans) throws ModelFileException {
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            spec.threads(),
+            r -> {
+              Thread t = new Thread(r, "lowrank-svd");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      List<Future<LayerOutcome>> futures = new ArrayList<>();
+      for (LayerPlan plan : plans) {
+        futures.add(pool.submit(() -> factorize(plan)));
+      }
+      List<LayerOutcome> outcomes = new ArrayList<>();
+      for (Future<LayerOutcome> f : futures) {
+        outcomes.add(f.get());
+      }
+      return outcomes;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof ModelFileException mfe) {
+        throw mfe;
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while factorizing", e);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private LayerOutcome factorize(LayerPlan plan) throws ModelFileException {
+    LinearLayer layer = plan.layer();
+    if (plan.target().isEmpty()) {
+      LayerStatus status =
+          layer.lowRank().isPresent() ? LayerStatus.LOW_RANK_INPUT : LayerStatus.DENSE;
+      return new LayerOutcome(
+          new LayerResult(
+              layer.name(),
+              layer.outFeatures(),
+              layer.inFeatures(),
+              layer.hasBias(),
+              status,
+              layer.lowRank(),
+              plan.reason(),
+              layer.parameters(),
+              layer.parameters(),
+              1.0,
+              0.0,
+              Optional.empty()),
+          Optional.empty());
+    }
+    FloatMatrix w = readFinite(model, layer);
+    double norm2 = w.frobeniusNormSquared();
+    if (norm2 == 0) {
+      return dense(
+          layer,
+          "its weight is all zeros (rank 0): there is nothing to factorize",
+          Optional.empty());
+    }
+    RankTarget target = plan.target().get();
+    TruncatedSvd svd = backend.decompose(w, target);
+    int r =
+        target instanceof RankTarget.Leading leading
+            ? leading.rank()
+            : svd.rankForEnergy(plan.energy().orElseThrow());
+    long n = layer.outFeatures();
+    long m = layer.inFeatures();
+    if (!RankRules.pays(r, n, m)) {
+      return dense(
+          layer,
+          RankRules.doesNotPay(spec.policyFor(layer.name()).describe(), r, n, m),
+          Optional.of(svd.method()));
+    }
+    LowRankFactors factors = LowRankFactors.truncate(svd, r);
+    double error = factors.residualNorm(w) / Math.sqrt(norm2);
+    long after = factors.parameters() + (layer.hasBias() ? n : 0);
+    return new LayerOutcome(
+        new LayerResult(
+            layer.name(),
+            layer.outFeatures(),
+            layer.inFeatures(),
+            layer.hasBias(),
+            LayerStatus.FACTORIZED,
+            OptionalInt.of(r),
+            Optional.empty(),
+            layer.parameters(),
+            after,
+            svd.energy(r) / norm2,
+            error,
+            Optional.of(svd.method())),
+        Optional.of(factors));
+  }
+
+  private static LayerOutcome dense(LinearLayer layer, String reason, Optional<String> svd) {
+    return new LayerOutcome(
+        new LayerResult(
+            layer.name(),
+            layer.outFeatures(),
+            layer.inFeatures(),
+            layer.hasBias(),
+            LayerStatus.DENSE,
+            OptionalInt.empty(),
+            Optional.of(reason),
+            layer.parameters(),
+            layer.parameters(),
+            1.0,
+            0.0,
+            svd),
+        Optional.empty());
+  }
+
+  /** Reads a layer's weight and refuses NaN or infinite values. */
+  static FloatMatrix readFinite(SourceModel model, LinearLayer layer) throws ModelFileException {
+    FloatMatrix w = model.readWeight(layer);
+    if (!w.isFinite()) {
+      throw new ModelFileException(
+          model.path() == null ? java.nio.file.Path.of("model") : model.path(),
+          "linear layer "
+              + layer.name()
+              + " has NaN or infinite weights; fix or retrain the model before compressing it");
+    }
+    return w;
+  }
+
+  private record LayerOutcome(LayerResult result, Optional<LowRankFactors> factors) {}
+}

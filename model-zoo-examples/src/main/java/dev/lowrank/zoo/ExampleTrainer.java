@@ -1,0 +1,161 @@
+package dev.lowrank.zoo;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.BlockFactory;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.EasyTrain;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.translate.TranslateException;
+import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.format.ModelFileException;
+import dev.lowrank.format.internal.AtomicOutput;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Trains zoo examples with DJL and caches each trained model as a DJL model directory, so that a
+ * second run loads it instead of training again. The cache key covers the factory, its arguments
+ * and the training plan; change any and the model is trained anew.
+ *
+ * <p>The cache lives in {@code $LOWRANK_CACHE}, else {@code $XDG_CACHE_HOME/lowrank}, else {@code
+ * ~/.cache/lowrank}.
+ */
+public final class ExampleTrainer {
+
+  private ExampleTrainer() {}
+
+  /**
+   * Returns the cache root.
+   *
+   * @return the directory where trained models and downloaded data are kept
+   */
+  public static Path cacheRoot() {
+    String explicit = System.getenv("LOWRANK_CACHE");
+    if (explicit != null && !explicit.isBlank()) {
+      return Path.of(explicit);
+    }
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    Path base =
+        xdg != null && !xdg.isBlank()
+            ? Path.of(xdg)
+            : Path.of(System.getProperty("user.home"), ".cache");
+    return base.resolve("lowrank");
+  }
+
+  /**
+   * Returns the trained model directory of an example, training it first if the cache lacks it.
+   *
+   * @param example the example
+   * @return a DJL model directory (serving.properties and {@code <name>-0000.params})
+   * @throws IOException if the model cannot be written
+   */
+  public static Path trainOrLoad(Example example) throws IOException {
+    return trainOrLoad(example, example.training(), cacheRoot());
+  }
+
+  /**
+   * Returns the trained model directory of an example under a given plan and cache root.
+   *
+   * @param example the example
+   * @param plan the training plan (tests use short ones)
+   * @param cacheRoot the cache root
+   * @return the model directory
+   * @throws IOException if the model cannot be written
+   */
+  public static Path trainOrLoad(Example example, TrainingPlan plan, Path cacheRoot)
+      throws IOException {
+    Map<String, String> args = new TreeMap<>(example.arguments());
+    String key =
+        Integer.toHexString(
+            (example.blockFactory().getName() + args + example.sampleShape() + plan.cacheKey())
+                .hashCode());
+    Path dir = cacheRoot.resolve("zoo").resolve(example.name() + "-" + key);
+    if (Files.isRegularFile(dir.resolve("serving.properties"))) {
+      return dir;
+    }
+    try {
+      AtomicOutput.writeDirectory(dir, tmp -> train(example, plan, tmp));
+    } catch (ModelFileException e) {
+      throw new IllegalStateException(e);
+    }
+    return dir;
+  }
+
+  private static void train(Example example, TrainingPlan plan, Path out) throws IOException {
+    Engine.getInstance().setRandomSeed(plan.seed());
+    BlockFactory factory = newFactory(example.blockFactory());
+    try (Model model = Model.newInstance(example.name(), Device.cpu(), "PyTorch")) {
+      model.setBlock(factory.newBlock(model, out, example.arguments()));
+      DefaultTrainingConfig config =
+          new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+              .optOptimizer(
+                  Optimizer.adam()
+                      .optLearningRateTracker(Tracker.fixed(plan.learningRate()))
+                      .build())
+              .optDevices(new Device[] {Device.cpu()});
+      try (Trainer trainer = model.newTrainer(config);
+          NDManager data = model.getNDManager().newSubManager()) {
+        LabeledData train = example.trainData();
+        Shape sample = example.sampleShape();
+        NDArray x = data.create(train.flatFeatures(), new Shape(train.size()).addAll(sample));
+        NDArray y =
+            data.create(train.labels()).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+        ArrayDataset dataset =
+            new ArrayDataset.Builder()
+                .setData(x)
+                .optLabels(y)
+                .setSampling(plan.batchSize(), true)
+                .build();
+        trainer.initialize(new Shape(plan.batchSize()).addAll(sample));
+        for (int epoch = 0; epoch < plan.epochs(); epoch++) {
+          for (Batch batch : trainer.iterateDataset(dataset)) {
+            try (batch) {
+              EasyTrain.trainBatch(trainer, batch);
+              trainer.step();
+            }
+          }
+          trainer.notifyListeners(listener -> listener.onEpoch(trainer));
+        }
+      } catch (TranslateException e) {
+        throw new IOException("Training " + example.name() + " failed: " + e.getMessage(), e);
+      }
+      model.setProperty("Epoch", "0");
+      model.save(out, example.name());
+      Properties props = new Properties();
+      props.setProperty("engine", "PyTorch");
+      props.setProperty("blockFactory", example.blockFactory().getName());
+      props.setProperty("option.modelName", example.name());
+      example.arguments().forEach(props::setProperty);
+      try (OutputStream os = Files.newOutputStream(out.resolve("serving.properties"))) {
+        props.store(os, "lowrank zoo example " + example.name() + ", " + plan);
+      }
+    }
+  }
+
+  private static BlockFactory newFactory(Class<? extends BlockFactory> type) {
+    try {
+      return type.getDeclaredConstructor().newInstance();
+    } catch (InstantiationException
+        | IllegalAccessException
+        | InvocationTargetException
+        | NoSuchMethodException e) {
+      throw new IllegalStateException("Cannot create " + type.getName(), e);
+    }
+  }
+}
