@@ -1,0 +1,79 @@
+package dev.lowrank.cli;
+
+import dev.lowrank.cli.internal.TextTable;
+import dev.lowrank.compress.Compressor;
+import dev.lowrank.compress.LayerSummary;
+import dev.lowrank.compress.ModelSummary;
+import dev.lowrank.format.LinearLayer;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.OptionalInt;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code lowrank inspect}: lists a model's linear layers and the ranks energy would need. */
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Lists every linear layer of a model: its shape n x m, its parameters, and the rank",
+      "that keeping 90% and 99% of its energy (sum of s_i^2) would need."
+    })
+final class InspectCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "PATH",
+      description = "The model: a TorchScript .pt file or a DJL model directory.")
+  Path model;
+
+  @Mixin VerboseOption verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    ModelSummary summary = Compressor.inspect(model);
+    TextTable table =
+        new TextTable("layer", "shape", "params", "rank@0.9", "rank@0.99", "max rank", "note");
+    for (LayerSummary s : summary.layers()) {
+      LinearLayer l = s.layer();
+      String note =
+          l.lowRank().isPresent()
+              ? "factorized, rank " + l.lowRank().getAsInt()
+              : l.ineligible().map(r -> "stays dense: " + r).orElse("");
+      long n = l.outFeatures();
+      long m = l.inFeatures();
+      table.row(
+          l.name(),
+          l.shape(),
+          l.parameters(),
+          rank(s.rankForEnergy90()),
+          rank(s.rankForEnergy99()),
+          n * m / (n + m),
+          note);
+    }
+    PrintWriter w = spec.commandLine().getOut();
+    w.printf(
+        "%s (%s): %,d parameters, %,d in %d linear layers%n%n",
+        summary.path(),
+        summary.format(),
+        summary.parameters(),
+        summary.linearParameters(),
+        summary.layers().size());
+    w.print(table);
+    w.println();
+    w.println("max rank: the largest r with r(n+m) < nm; a higher rank would not save weights.");
+    w.flush();
+    return ExitCodes.OK;
+  }
+
+  private static String rank(OptionalInt r) {
+    return r.isPresent() ? Integer.toString(r.getAsInt()) : "-";
+  }
+}

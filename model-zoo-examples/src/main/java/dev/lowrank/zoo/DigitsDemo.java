@@ -1,0 +1,122 @@
+package dev.lowrank.zoo;
+
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import dev.lowrank.compress.CompressionResult;
+import dev.lowrank.compress.CompressionSpec;
+import dev.lowrank.compress.Compressor;
+import dev.lowrank.compress.RankPolicy;
+import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.format.ModelFileException;
+import dev.lowrank.format.internal.AtomicOutput;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The second half of {@code lowrank demo}: the {@code mlp-digits} example (trained once, then
+ * cached) compressed at several settings, each with its parameters and its test accuracy.
+ */
+public final class DigitsDemo {
+
+  private DigitsDemo() {}
+
+  /**
+   * One row of the demo table.
+   *
+   * @param setting the policy, e.g. {@code energy 0.9}, or {@code original}
+   * @param parameters the model's parameters
+   * @param accuracy top-1 accuracy on the 360 test images
+   * @param compression the compressor's report, absent for the original
+   */
+  public record Row(
+      String setting,
+      long parameters,
+      double accuracy,
+      java.util.Optional<CompressionResult> compression) {}
+
+  /**
+   * Trains (or loads) mlp-digits and compresses it with each policy.
+   *
+   * @param policies the settings to try
+   * @return the original's row, then one row per policy
+   * @throws IOException if the cache or a temporary directory cannot be written
+   * @throws ModelFileException if a model cannot be read back
+   */
+  public static List<Row> run(List<RankPolicy> policies) throws IOException, ModelFileException {
+    MlpDigits example = new MlpDigits();
+    Path model = ExampleTrainer.trainOrLoad(example);
+    LabeledData test = example.testData();
+    List<Row> rows = new ArrayList<>();
+    rows.add(
+        new Row(
+            "original",
+            Compressor.inspect(model).parameters(),
+            accuracy(model, test, example.sampleShape()),
+            java.util.Optional.empty()));
+    Path work = Files.createTempDirectory("lowrank-demo");
+    try {
+      for (RankPolicy policy : policies) {
+        Path out = work.resolve("mlp-" + rows.size());
+        CompressionResult result =
+            Compressor.compress(model, out, CompressionSpec.builder().setPolicy(policy).build());
+        rows.add(
+            new Row(
+                policy.describe(),
+                result.parametersCompressed(),
+                accuracy(out, test, example.sampleShape()),
+                java.util.Optional.of(result)));
+      }
+    } finally {
+      AtomicOutput.deleteRecursively(work);
+    }
+    return rows;
+  }
+
+  /**
+   * Returns the top-1 accuracy of a DJL classifier model on labeled data.
+   *
+   * @param modelDir the model directory
+   * @param data the samples
+   * @param sampleShape the shape of one input sample
+   * @return the share of samples whose arg-max output is their label
+   * @throws ModelFileException if the model cannot be loaded or run
+   */
+  public static double accuracy(Path modelDir, LabeledData data, Shape sampleShape)
+      throws ModelFileException {
+    Criteria<NDList, NDList> criteria =
+        Criteria.builder()
+            .setTypes(NDList.class, NDList.class)
+            .optModelPath(modelDir)
+            .optEngine("PyTorch")
+            .optTranslator(new NoopTranslator())
+            .build();
+    try (ZooModel<NDList, NDList> model = criteria.loadModel();
+        Predictor<NDList, NDList> predictor = model.newPredictor();
+        NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      NDArray x = manager.create(data.flatFeatures(), new Shape(data.size()).addAll(sampleShape));
+      long[] predicted = predictor.predict(new NDList(x)).head().argMax(1).toLongArray();
+      int correct = 0;
+      for (int i = 0; i < predicted.length; i++) {
+        correct += predicted[i] == data.label(i) ? 1 : 0;
+      }
+      return (double) correct / predicted.length;
+    } catch (ModelNotFoundException
+        | MalformedModelException
+        | IOException
+        | TranslateException e) {
+      throw new ModelFileException(modelDir, "cannot be evaluated (" + e.getMessage() + ")", e);
+    }
+  }
+}
