@@ -13,7 +13,8 @@ named_modules() order), into datasets/src/main/resources/dev/lowrank/datasets/to
 Data: digits.csv.gz next to the Java class dev.lowrank.datasets.Digits (64 pixels in 0..16, then
 the label); pixels are divided by 16; sample i is a test sample when i % 5 == 0 (the rule of
 Digits.test()). Training is seeded and single-threaded, so a rerun with the same torch version
-gives the same weights; the committed files were made with torch 1.13 (Debian bookworm).
+gives the same files (weights and code; the script fixes PYTHONHASHSEED); the committed files were
+made with torch 1.13.0a0 (Debian bookworm's python3-torch) and Python 3.11.
 """
 
 import csv
@@ -164,6 +165,14 @@ def train(model, x, y, epochs, lr):
     model.eval()
 
 
+def checksum(w):
+    """sum_ij W[i, j] (i + 1) (j + 2) in float64: detects transposed or shifted reads."""
+    w = w.detach().double()
+    i = torch.arange(1, w.shape[0] + 1, dtype=torch.float64)[:, None]
+    j = torch.arange(2, w.shape[1] + 2, dtype=torch.float64)[None, :]
+    return float((w * i * j).sum())
+
+
 def linear_layers(module):
     return [
         {
@@ -171,6 +180,7 @@ def linear_layers(module):
             "outFeatures": m.out_features,
             "inFeatures": m.in_features,
             "bias": m.bias is not None,
+            "weightChecksum": checksum(m.weight),
         }
         for name, m in module.named_modules()
         if isinstance(m, nn.Linear)
@@ -189,6 +199,10 @@ def accuracy(module, x, y):
 
 
 def main():
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        # Scripted class code lists Final constants in set order: fix the string hash seed so
+        # that reruns print the same code.
+        os.execve(sys.executable, [sys.executable] + sys.argv, {**os.environ, "PYTHONHASHSEED": "0"})
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     xtr, ytr, xte, yte = load_digits()

@@ -29,8 +29,10 @@ public final class TorchScriptFixtures {
    * @param outFeatures n
    * @param inFeatures m
    * @param bias whether it has a bias
+   * @param weightChecksum {@code sum_ij W[i, j] (i + 1) (j + 2)}
    */
-  public record Layer(String name, int outFeatures, int inFeatures, boolean bias) {}
+  public record Layer(
+      String name, int outFeatures, int inFeatures, boolean bias, double weightChecksum) {}
 
   /**
    * One fixture.
@@ -100,7 +102,8 @@ public final class TorchScriptFixtures {
                 lo.get("name").getAsString(),
                 lo.get("outFeatures").getAsInt(),
                 lo.get("inFeatures").getAsInt(),
-                lo.get("bias").getAsBoolean()));
+                lo.get("bias").getAsBoolean(),
+                lo.get("weightChecksum").getAsDouble()));
       }
       out.add(
           new Fixture(
