@@ -99,16 +99,24 @@ class TorchScriptHostileArchiveTest {
     assertArrayEquals(before, sha256(input), "the input changed");
     assertFalse(Files.exists(out), "an output was left");
     try (Stream<Path> files = Files.list(dir)) {
-      assertEquals(List.of(input.getFileName().toString()),
-          files.map(p -> p.getFileName().toString()).sorted().toList(), "stray files");
+      assertEquals(
+          List.of(input.getFileName().toString()),
+          files.map(p -> p.getFileName().toString()).sorted().toList(),
+          "stray files");
     }
     return e;
   }
 
   static CompressionResult manifest(SourceModel m) {
     return new CompressionResult(
-        "test", "torchscript", Optional.empty(), Optional.empty(), Map.of(), List.of(),
-        m.parameterCount(), m.parameterCount());
+        "test",
+        "torchscript",
+        Optional.empty(),
+        Optional.empty(),
+        Map.of(),
+        List.of(),
+        m.parameterCount(),
+        m.parameterCount());
   }
 
   private static byte[] sha256(Path p) throws Exception {
@@ -130,7 +138,8 @@ class TorchScriptHostileArchiveTest {
 
   @Test
   void zipSlipEntry() throws Exception {
-    Path a = archive("slip.pt", with(P + "../../evil.sh", "rm -rf ~".getBytes(StandardCharsets.UTF_8)));
+    Path a =
+        archive("slip.pt", with(P + "../../evil.sh", "rm -rf ~".getBytes(StandardCharsets.UTF_8)));
     assertRefused(a, "zip entry 'mlp_scripted/../../evil.sh' escapes the archive");
   }
 
@@ -148,8 +157,7 @@ class TorchScriptHostileArchiveTest {
 
   @Test
   void builtinsEvalReduce() throws Exception {
-    byte[] evil =
-        pickle(0x80, 2, "cbuiltins\neval\n", "X", 5, 0, 0, 0, "1 + 1", 0x85, "R", ".");
+    byte[] evil = pickle(0x80, 2, "cbuiltins\neval\n", "X", 5, 0, 0, 0, "1 + 1", 0x85, "R", ".");
     assertRefused(archive("eval.pt", with(P + "data.pkl", evil)), "'builtins.eval'");
   }
 
@@ -185,7 +193,8 @@ class TorchScriptHostileArchiveTest {
     Path whole = archive("whole.pt", good);
     byte[] bytes = Files.readAllBytes(whole);
     Files.delete(whole);
-    Path cut = Files.write(dir.resolve("cut.pt"), java.util.Arrays.copyOf(bytes, bytes.length * 3 / 5));
+    Path cut =
+        Files.write(dir.resolve("cut.pt"), java.util.Arrays.copyOf(bytes, bytes.length * 3 / 5));
     assertRefused(cut, "truncated");
   }
 
@@ -236,8 +245,7 @@ class TorchScriptHostileArchiveTest {
     PyValue root = Unpickler.read(good.get(P + "data.pkl"), file, "data.pkl", new HashMap<>());
     PyObject fc1 = (PyObject) ((PyObject) root).attribute("fc1").orElseThrow();
     PyTensor w = (PyTensor) fc1.attribute("weight").orElseThrow();
-    PyTensor far =
-        new PyTensor(w.storage(), 0, w.size(), new long[] {65, 1}, true, w.extraArgs());
+    PyTensor far = new PyTensor(w.storage(), 0, w.size(), new long[] {65, 1}, true, w.extraArgs());
     fc1.attributes().orElseThrow().items().put(new PyStr("weight"), far);
     assertRefused(
         archive("stride.pt", with(P + "data.pkl", Pickler.write(root))),

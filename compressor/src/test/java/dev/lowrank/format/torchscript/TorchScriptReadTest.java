@@ -69,8 +69,7 @@ class TorchScriptReadTest {
             sum += (double) w.get(r, c) * (r + 1) * (c + 2);
           }
         }
-        assertEquals(
-            want.weightChecksum(), sum, 1e-6 * Math.max(1, Math.abs(sum)), want.name());
+        assertEquals(want.weightChecksum(), sum, 1e-6 * Math.max(1, Math.abs(sum)), want.name());
       }
     }
   }
