@@ -282,4 +282,33 @@ class TorchScriptHostileArchiveTest {
         archive("nocls.pt", with(P + "data.pkl", evil)),
         "class __torch__.NoSuchModule, but the archive has no code for it");
   }
+
+  @Test
+  void moduleContainingItself() throws Exception {
+    byte[] evil =
+        pickle(
+            0x80,
+            2,
+            "c__torch__\nMlp\n",
+            "q",
+            0,
+            ")",
+            0x81,
+            "q",
+            1,
+            "}",
+            "X",
+            4,
+            0,
+            0,
+            0,
+            "self",
+            "h",
+            1,
+            "s",
+            "b",
+            ".");
+    assertRefused(
+        archive("cycle.pt", with(P + "data.pkl", evil)), "holds a value that contains itself");
+  }
 }

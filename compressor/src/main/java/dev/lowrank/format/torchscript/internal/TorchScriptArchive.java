@@ -385,10 +385,28 @@ public final class TorchScriptArchive implements Closeable {
         return;
       }
       if (v instanceof PyObject || v instanceof PyList || v instanceof PyDict) {
-        if (seen.put(v, Boolean.TRUE) != null) {
+        if (seen.get(v) == Boolean.FALSE) {
+          throw fail(where + " holds a value that contains itself");
+        }
+        if (seen.put(v, Boolean.FALSE) != null) {
           return;
         }
+        checkContents(v, where, storageDir, depth, seen, count);
+        seen.put(v, Boolean.TRUE);
+        return;
       }
+      checkContents(v, where, storageDir, depth, seen, count);
+    }
+
+    /** Walks the values inside {@code v}; {@code seen} maps containers being walked to false. */
+    private void checkContents(
+        PyValue v,
+        String where,
+        String storageDir,
+        int depth,
+        Map<Object, Boolean> seen,
+        boolean count)
+        throws ModelFileException {
       if (v instanceof PyObject o) {
         ClassDef c = classes.get(o.className());
         if (c == null) {
@@ -398,13 +416,15 @@ public final class TorchScriptArchive implements Closeable {
                   : "class " + o.className() + ", but the archive has no code for it";
           throw fail(where + " holds an object of " + why);
         }
-        if (o.attributes().isPresent() && seen.put(o.attributes().get(), Boolean.TRUE) == null) {
+        if (o.attributes().isPresent() && !seen.containsKey(o.attributes().get())) {
+          seen.put(o.attributes().get(), Boolean.FALSE);
           for (Map.Entry<PyValue, PyValue> e : o.attributes().get().items().entrySet()) {
             String name = e.getKey() instanceof PyValue.PyStr s ? s.value() : "?";
             String at = where.contains(", at ") ? where + "." + name : where + ", at " + name;
             check(e.getValue(), at, storageDir, depth + 1, seen, count);
           }
-        } else if (o.attributes().isEmpty()) {
+          seen.put(o.attributes().get(), Boolean.TRUE);
+        } else {
           check(o.state(), where, storageDir, depth + 1, seen, count);
         }
       } else if (v instanceof PyDict d) {

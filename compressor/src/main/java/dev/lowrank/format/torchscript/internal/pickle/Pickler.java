@@ -26,10 +26,11 @@ import java.util.function.UnaryOperator;
 
 /**
  * Writes {@link PyValue}s as a protocol-2 pickle with the opcodes TorchScript's own pickler uses,
- * so that {@code torch.jit.load} reads it back: objects as {@code GLOBAL, EMPTY_TUPLE, NEWOBJ,
- * state, BUILD}, tensors through {@code torch._utils._rebuild_tensor_v2} with a storage persistent
- * id. Objects, lists, dicts and tensors written twice are written once and then fetched from the
- * memo, so sharing is kept.
+ * in the same order and with the same memo entries, so that a pickle TorchScript wrote is written
+ * back byte for byte: objects as {@code GLOBAL, EMPTY_TUPLE, NEWOBJ, state, BUILD}, tensors through
+ * {@code torch._utils._rebuild_tensor_v2} with a storage persistent id, strings and globals
+ * memoized by value. Objects and tensors met twice are fetched from the memo, as are lists and
+ * dicts referred to more than once, so sharing is kept.
  */
 public final class Pickler {
 
@@ -38,6 +39,7 @@ public final class Pickler {
   private final Map<Object, Integer> memo = new IdentityHashMap<>();
   private final Map<String, Integer> strings = new HashMap<>();
   private final Map<String, Integer> globals = new HashMap<>();
+  private final Map<Object, Integer> references = new IdentityHashMap<>();
   private int next;
 
   private Pickler(UnaryOperator<PyObject> substitute) {
@@ -64,6 +66,7 @@ public final class Pickler {
    */
   public static byte[] write(PyValue root, UnaryOperator<PyObject> substitute) {
     Pickler p = new Pickler(substitute);
+    p.count(root);
     p.out.write(0x80);
     p.out.write(2);
     p.value(root);
@@ -103,11 +106,42 @@ public final class Pickler {
     } else if (v instanceof PyGlobal g) {
       global(g.module(), g.name());
     } else if (v instanceof PyCall c) {
-      global(c.module(), c.name());
-      tuple(c.args().items());
-      out.write('R');
+      call(c);
     } else {
       throw new IllegalArgumentException("Cannot pickle " + v);
+    }
+  }
+
+  /** Counts the references to each list and dict, to memoize the shared ones only. */
+  private void count(PyValue root) {
+    java.util.ArrayDeque<PyValue> todo = new java.util.ArrayDeque<>(List.of(root));
+    Map<Object, Boolean> visited = new IdentityHashMap<>();
+    while (!todo.isEmpty()) {
+      PyValue v = todo.pop();
+      if (v instanceof PyList || v instanceof PyDict) {
+        references.merge(v, 1, Integer::sum);
+      }
+      if (v instanceof PyList || v instanceof PyDict || v instanceof PyObject) {
+        if (visited.put(v, Boolean.TRUE) != null) {
+          continue;
+        }
+      }
+      if (v instanceof PyList l) {
+        l.items().forEach(todo::push);
+      } else if (v instanceof PyDict d) {
+        d.items()
+            .forEach(
+                (k, x) -> {
+                  todo.push(k);
+                  todo.push(x);
+                });
+      } else if (v instanceof PyTuple t) {
+        t.items().forEach(todo::push);
+      } else if (v instanceof PyCall c) {
+        todo.push(c.args());
+      } else if (v instanceof PyObject o) {
+        todo.push(o.state());
+      }
     }
   }
 
@@ -126,15 +160,24 @@ public final class Pickler {
     put(id);
   }
 
+  private boolean shared(Object o) {
+    return references.getOrDefault(o, 0) > 1;
+  }
+
   private void tuple(List<PyValue> items) {
-    if (items.isEmpty()) {
-      out.write(')');
-      return;
+    switch (items.size()) {
+      case 0 -> out.write(')');
+      case 1, 2, 3 -> {
+        items.forEach(this::value);
+        out.write(0x85 + items.size() - 1);
+      }
+      default -> markedTuple(items);
     }
+  }
+
+  private void markedTuple(List<PyValue> items) {
     out.write('(');
-    for (PyValue item : items) {
-      value(item);
-    }
+    items.forEach(this::value);
     out.write('t');
   }
 
@@ -143,13 +186,15 @@ public final class Pickler {
       return;
     }
     out.write(']');
-    remember(l);
     if (!l.items().isEmpty()) {
       out.write('(');
       for (PyValue item : l.items()) {
         value(item);
       }
       out.write('e');
+    }
+    if (shared(l)) {
+      remember(l);
     }
   }
 
@@ -158,7 +203,6 @@ public final class Pickler {
       return;
     }
     out.write('}');
-    remember(d);
     if (!d.items().isEmpty()) {
       out.write('(');
       for (Map.Entry<PyValue, PyValue> e : d.items().entrySet()) {
@@ -166,6 +210,23 @@ public final class Pickler {
         value(e.getValue());
       }
       out.write('u');
+    }
+    if (shared(d)) {
+      remember(d);
+    }
+  }
+
+  private void call(PyCall c) {
+    global(c.module(), c.name());
+    boolean builder = c.module().equals("torch.jit._pickle") && c.name().startsWith("build_");
+    if (builder) {
+      markedTuple(c.args().items());
+    } else {
+      tuple(c.args().items());
+    }
+    out.write('R');
+    if (c.module().equals("torch") && c.name().equals("device")) {
+      put(next++);
     }
   }
 
@@ -179,9 +240,9 @@ public final class Pickler {
     global(name.substring(0, dot), name.substring(dot + 1));
     out.write(')');
     out.write(0x81);
-    remember(original);
     value(o.state());
     out.write('b');
+    remember(original);
   }
 
   private void tensor(PyTensor t) {
@@ -220,6 +281,7 @@ public final class Pickler {
     integer(s.numel());
     out.write('t');
     out.write('Q');
+    put(next++);
   }
 
   private void global(String module, String name) {
