@@ -88,6 +88,48 @@ class TorchScriptWriteTest {
   }
 
   @Test
+  void aSharedClassIsClonedWhenItsInstancesDiverge() throws Exception {
+    Path in = TorchScriptFixtures.get("edge_scripted.pt").copyTo(dir);
+    Path out = dir.resolve("out.pt");
+    try (SourceModel m = ModelFormats.open(in)) {
+      Map<String, LowRankFactors> f = TestCompression.factors(m, 8, "blocks.1.fc"::equals);
+      m.write(out, f, TestCompression.manifest(m, f));
+    }
+    Map<String, String> code =
+        ZipSurgery.read(out).entrySet().stream()
+            .filter(e -> e.getKey().endsWith(".py"))
+            .collect(
+                Collectors.toMap(
+                    Map.Entry::getKey, e -> new String(e.getValue(), StandardCharsets.UTF_8)));
+    // blocks.0 gets a clone of Block (fc factorized), blocks.1 keeps __torch__.Block.
+    List<String> clones =
+        code.entrySet().stream()
+            .filter(e -> e.getValue().startsWith("class Block(Module):"))
+            .map(Map.Entry::getKey)
+            .filter(k -> k.matches("edge_scripted/code/__torch__/___torch_mangle_\\d+\\.py"))
+            .toList();
+    assertEquals(1, clones.size(), code.keySet().toString());
+    String clone =
+        clones.get(0).replace("edge_scripted/code/", "").replace(".py", "").replace('/', '.');
+    String cloneText = code.get(clones.get(0));
+    assertTrue(cloneText.contains("fc : __torch__.lowrank.___torch_mangle_"), cloneText);
+    assertTrue(cloneText.contains("def forward(self: " + clone + ".Block,"), cloneText);
+    String list =
+        code.entrySet().stream()
+            .filter(e -> e.getValue().startsWith("class ModuleList(Module):"))
+            .map(Map.Entry::getValue)
+            .findFirst()
+            .orElseThrow();
+    assertTrue(list.contains("__annotations__[\"0\"] = " + clone + ".Block\n"), list);
+    assertTrue(list.contains("__annotations__[\"1\"] = __torch__.Block\n"), list);
+    try (SourceModel m = ModelFormats.open(out)) {
+      assertEquals(OptionalInt.of(8), m.linearLayers().get(1).lowRank());
+      assertEquals("blocks.1.fc", m.linearLayers().get(2).name());
+      assertEquals(OptionalInt.empty(), m.linearLayers().get(2).lowRank());
+    }
+  }
+
+  @Test
   void misuseIsRefusedWithoutWritingAnything() throws Exception {
     Path in = TorchScriptFixtures.get("transformer_scripted.pt").copyTo(dir);
     byte[] original = Files.readAllBytes(in);
