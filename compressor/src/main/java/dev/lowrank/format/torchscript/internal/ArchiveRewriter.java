@@ -6,14 +6,7 @@ import dev.lowrank.format.LinearLayer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormat;
 import dev.lowrank.format.torchscript.internal.ModelAnalysis.LinearModule;
-import dev.lowrank.format.torchscript.internal.pickle.PyValue;
-import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyCall;
-import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyDict;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyObject;
-import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyStr;
-import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyTensor;
-import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyTuple;
-import dev.lowrank.format.torchscript.internal.pickle.Storage;
 import dev.lowrank.format.torchscript.internal.zip.ZipEntryInfo;
 import dev.lowrank.format.torchscript.internal.zip.ZipWriter;
 import dev.lowrank.linalg.LowRankFactors;
@@ -24,11 +17,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -74,6 +69,11 @@ final class ArchiveRewriter {
     Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".tmp");
     boolean done = false;
     try {
+      try {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (UnsupportedOperationException notPosix) {
+        // Keep the platform's default permissions.
+      }
       try (FileChannel ch =
           FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         writeArchive(ch, plan, manifest);
@@ -136,73 +136,44 @@ final class ArchiveRewriter {
       throws IOException, ModelFileException {
     ZipWriter zip = new ZipWriter(ch);
     String dataPkl = archive.recordName("data.pkl");
-    String dataDir = archive.recordName("data/");
     String codeDir = archive.recordName("code/");
     String manifestName = archive.recordName("extra/" + Manifest.FILE_NAME);
     List<ZipEntryInfo> entries = archive.zip().entries();
-    int lastData = -1;
     int lastCode = -1;
     for (int i = 0; i < entries.size(); i++) {
-      String name = entries.get(i).name();
-      if (name.startsWith(dataDir) || name.equals(dataPkl) && lastData < 0) {
-        lastData = i;
-      }
-      if (name.startsWith(codeDir)) {
+      if (entries.get(i).name().startsWith(codeDir)) {
         lastCode = i;
       }
     }
     Set<String> dropped = new HashSet<>(plan.droppedEntries());
     dropped.add(manifestName);
     dropped.add(archive.recordName("bytecode.pkl"));
-    boolean storagesWritten = false;
-    boolean codeWritten = false;
     for (int i = 0; i < entries.size(); i++) {
       ZipEntryInfo e = entries.get(i);
       String name = e.name();
-      if (name.equals(dataPkl) && !storagesWritten) {
-        writeStorages(zip, plan);
-        storagesWritten = true;
-      }
       if (name.equals(dataPkl)) {
+        // The factors go where PyTorch puts storages: just before data.pkl.
+        for (Map.Entry<String, byte[]> s : plan.newStorages().entrySet()) {
+          zip.putStored(s.getKey(), s.getValue());
+        }
         zip.putStored(name, plan.dataPickle());
       } else if (plan.editedCode().containsKey(name)) {
         zip.putStored(name, plan.editedCode().get(name).getBytes(StandardCharsets.UTF_8));
       } else if (!dropped.contains(name)) {
         zip.putCopy(name, archive.zip(), e);
       }
-      if (i == lastData && !storagesWritten) {
-        writeStorages(zip, plan);
-        storagesWritten = true;
-      }
       if (i == lastCode) {
-        writeNewCode(zip, plan);
-        codeWritten = true;
+        for (Map.Entry<String, String> f : plan.newCode().entrySet()) {
+          zip.putStored(f.getKey(), f.getValue().getBytes(StandardCharsets.UTF_8));
+        }
       }
-    }
-    if (!storagesWritten) {
-      writeStorages(zip, plan);
-    }
-    if (!codeWritten) {
-      writeNewCode(zip, plan);
     }
     zip.putStored(manifestName, Manifest.toJson(manifest).getBytes(StandardCharsets.UTF_8));
     zip.finish();
   }
 
-  private void writeStorages(ZipWriter zip, RewritePlan plan) throws IOException {
-    for (Map.Entry<String, byte[]> s : plan.newStorages().entrySet()) {
-      zip.putStored(s.getKey(), s.getValue());
-    }
-  }
-
-  private void writeNewCode(ZipWriter zip, RewritePlan plan) throws IOException {
-    for (Map.Entry<String, String> f : plan.newCode().entrySet()) {
-      zip.putStored(f.getKey(), f.getValue().getBytes(StandardCharsets.UTF_8));
-    }
-  }
-
   /** Reads the written file back and checks that it holds what was asked for. */
-  private void verify(Path written, Map<PyObject, Factorized> chosen) throws ModelFileException {
+  private void verify(Path written, Map<PyObject, Factorized> chosen) {
     Map<String, Integer> ranks = new LinkedHashMap<>();
     long expected = analysis.parameterCount();
     for (Factorized f : chosen.values()) {
@@ -225,7 +196,7 @@ final class ArchiveRewriter {
                     && a.outFeatures() == b.outFeatures()
                     && a.inFeatures() == b.inFeatures()
                     && a.hasBias() == b.hasBias()
-                    && a.lowRank().equals(java.util.OptionalInt.of(r));
+                    && a.lowRank().equals(OptionalInt.of(r));
       }
       if (!ok) {
         throw new IllegalStateException(
@@ -237,33 +208,10 @@ final class ArchiveRewriter {
                 + expected
                 + "); this is a bug, please report it with the model");
       }
+    } catch (ModelFileException e) {
+      throw new IllegalStateException(
+          "lowrank wrote an archive it cannot read back (" + e.getMessage() + "); this is a bug",
+          e);
     }
-  }
-
-  /** Builds the state of a factorized module: {@code weight} replaced by the two factors. */
-  static PyDict factorizedState(PyObject o, PyTensor a, PyTensor b) {
-    PyDict state = new PyDict();
-    for (Map.Entry<PyValue, PyValue> e : o.attributes().orElseThrow().items().entrySet()) {
-      if (e.getKey().equals(new PyStr("weight"))) {
-        state.items().put(new PyStr(RewritePlan.FACTOR_A), a);
-        state.items().put(new PyStr(RewritePlan.FACTOR_B), b);
-      } else {
-        state.items().put(e.getKey(), e.getValue());
-      }
-    }
-    return state;
-  }
-
-  /** Makes a contiguous tensor of a new storage with the weight's dtype, device and grad flag. */
-  static PyTensor newTensor(PyTensor like, String key, int rows, int cols) {
-    Storage s =
-        new Storage(key, like.storage().dtype(), like.storage().location(), (long) rows * cols);
-    return new PyTensor(
-        s,
-        0,
-        new long[] {rows, cols},
-        new long[] {cols, 1},
-        like.requiresGrad(),
-        List.of(new PyCall("collections", "OrderedDict", PyTuple.of())));
   }
 }

@@ -101,20 +101,12 @@ final class ModelAnalysis {
     return a;
   }
 
-  List<ModuleNode> modules() {
-    return modules;
-  }
-
   List<LinearModule> linears() {
     return linears;
   }
 
   long parameterCount() {
     return parameterCount;
-  }
-
-  Optional<ModuleNode> node(PyObject o) {
-    return Optional.ofNullable(nodeOf.get(o));
   }
 
   // ---- module tree -----------------------------------------------------------------------------

@@ -15,8 +15,10 @@ import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyCall;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyDict;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyList;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyObject;
+import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyStr;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyTensor;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyTuple;
+import dev.lowrank.format.torchscript.internal.pickle.Storage;
 import dev.lowrank.format.torchscript.internal.zip.ZipEntryInfo;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -149,7 +151,8 @@ final class RewritePlan {
     for (String n : names) {
       Matcher m = MANGLE.matcher(n);
       while (m.find()) {
-        max = Math.max(max, Integer.parseInt(m.group(1).length() > 9 ? "999999999" : m.group(1)));
+        String digits = m.group(1);
+        max = Math.max(max, digits.length() > 9 ? 999_999_999 : Integer.parseInt(digits));
       }
     }
     return max + 1;
@@ -354,10 +357,8 @@ final class RewritePlan {
       PyTensor w = l.weight().orElseThrow();
       String keyA = freshKey();
       String keyB = freshKey();
-      PyTensor a =
-          ArchiveRewriter.newTensor(w, keyA, f.factors().a().rows(), f.factors().a().cols());
-      PyTensor b =
-          ArchiveRewriter.newTensor(w, keyB, f.factors().b().rows(), f.factors().b().cols());
+      PyTensor a = newTensor(w, keyA, f.factors().a().rows(), f.factors().a().cols());
+      PyTensor b = newTensor(w, keyB, f.factors().b().rows(), f.factors().b().cols());
       newStorages.put(
           archive.dataEntryName(keyA),
           TensorLayout.toBytes(f.factors().a(), w.storage().dtype(), archive.byteOrder()));
@@ -366,11 +367,38 @@ final class RewritePlan {
           TensorLayout.toBytes(f.factors().b(), w.storage().dtype(), archive.byteOrder()));
       dropped.add(archive.dataEntryName(w.storage().key()));
       PyObject o = l.node().object();
-      replacements.put(o, new PyObject(finalClass(o), ArchiveRewriter.factorizedState(o, a, b)));
+      replacements.put(o, new PyObject(finalClass(o), factorizedState(o, a, b)));
     }
   }
 
   private String finalClass(PyObject o) {
     return lowRankClass.get(o.className());
+  }
+
+  /** The state of a factorized module: {@code weight} replaced by the two factors, in place. */
+  private static PyDict factorizedState(PyObject o, PyTensor a, PyTensor b) {
+    PyDict state = new PyDict();
+    for (Map.Entry<PyValue, PyValue> e : o.attributes().orElseThrow().items().entrySet()) {
+      if (e.getKey().equals(new PyStr("weight"))) {
+        state.items().put(new PyStr(FACTOR_A), a);
+        state.items().put(new PyStr(FACTOR_B), b);
+      } else {
+        state.items().put(e.getKey(), e.getValue());
+      }
+    }
+    return state;
+  }
+
+  /** A contiguous tensor of a new storage with the weight's dtype, device and grad flag. */
+  private static PyTensor newTensor(PyTensor like, String key, int rows, int cols) {
+    Storage s =
+        new Storage(key, like.storage().dtype(), like.storage().location(), (long) rows * cols);
+    return new PyTensor(
+        s,
+        0,
+        new long[] {rows, cols},
+        new long[] {cols, 1},
+        like.requiresGrad(),
+        List.of(new PyCall("collections", "OrderedDict", PyTuple.of())));
   }
 }

@@ -51,8 +51,8 @@ public final class TorchScriptArchive implements Closeable {
   /** The most bytes read from one code file. */
   static final long MAX_CODE = 64L << 20;
 
-  /** How deep values may nest. */
-  static final int MAX_DEPTH = 1000;
+  /** How deep values may nest (real models nest a few dozen levels). */
+  static final int MAX_DEPTH = 200;
 
   private final Path path;
   private final ZipArchive zip;
@@ -116,15 +116,6 @@ public final class TorchScriptArchive implements Closeable {
    */
   public ZipArchive zip() {
     return zip;
-  }
-
-  /**
-   * Returns the top folder of every entry.
-   *
-   * @return the prefix, without a slash
-   */
-  public String prefix() {
-    return prefix;
   }
 
   /**

@@ -47,14 +47,4 @@ public final class CodeText {
     Pattern p = Pattern.compile("(?<![\\w.])" + Pattern.quote(from) + "(?![\\w.])");
     return p.matcher(text).replaceAll(Matcher.quoteReplacement(to));
   }
-
-  /**
-   * Returns whether a string is a Python identifier (ASCII).
-   *
-   * @param name the string
-   * @return {@code true} if it can be written as {@code self.name}
-   */
-  public static boolean isIdentifier(String name) {
-    return name.matches("[A-Za-z_][A-Za-z0-9_]*");
-  }
 }

@@ -37,6 +37,8 @@ public record MethodScan(
     List<String> unresolved,
     Set<String> mentions) {
 
+  private static final int MAX_ALIASES = 100;
+
   private static final Set<String> KEYWORDS =
       Set.of(
           "if",
@@ -268,6 +270,10 @@ public record MethodScan(
       Ref cached = resolved.get(name);
       if (cached != null) {
         return cached;
+      }
+      if (resolving.size() > MAX_ALIASES) {
+        // A chain of aliases this long is no printed code: give up, conservatively.
+        return Ref.UNKNOWN;
       }
       if (!resolving.add(name)) {
         return Ref.OPAQUE;

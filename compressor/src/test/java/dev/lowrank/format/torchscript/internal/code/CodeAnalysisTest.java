@@ -113,6 +113,23 @@ class CodeAnalysisTest {
   }
 
   @Test
+  void longChainsOfAliasesResolveOrStayConservative() throws Exception {
+    String[] forward = new String[5001];
+    String[] backward = new String[5001];
+    forward[0] = "a0 = self.fc";
+    backward[4999] = "a4999 = self.fc";
+    for (int i = 1; i < 5000; i++) {
+      forward[i] = "a" + i + " = a" + (i - 1);
+      backward[i - 1] = "a" + (i - 1) + " = a" + i;
+    }
+    forward[5000] = "return a4999.weight";
+    backward[5000] = "return a0.weight";
+    assertEquals(Set.of(List.of("fc")), scan(forward).weightReads());
+    // Resolving a0 first would recurse 5000 levels: the scan gives up and reports it.
+    assertFalse(scan(backward).unresolved().isEmpty());
+  }
+
+  @Test
   void listsTheClassesTheCodeNames() throws Exception {
     MethodScan s =
         scan("_0 = __torch__.torch.nn.functional.relu", "return unchecked_cast(__torch__.Foo, x)");
