@@ -14,14 +14,13 @@ import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyTensor;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyTuple;
 import dev.lowrank.format.torchscript.internal.pickle.Storage;
 import dev.lowrank.format.torchscript.internal.pickle.Unpickler;
+import dev.lowrank.format.torchscript.internal.zip.Texts;
 import dev.lowrank.format.torchscript.internal.zip.ZipArchive;
 import dev.lowrank.format.torchscript.internal.zip.ZipEntryInfo;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -243,7 +242,7 @@ public final class TorchScriptArchive implements Closeable {
       if (slash <= 0) {
         throw fail(
             "is not a TorchScript archive (its first entry '"
-                + ZipArchive.printable(first)
+                + Texts.printable(first)
                 + "' is not inside a folder)");
       }
       prefix = first.substring(0, slash);
@@ -289,7 +288,7 @@ public final class TorchScriptArchive implements Closeable {
       }
       String text = new String(zip.readAll(v.get(), 64), StandardCharsets.US_ASCII).trim();
       if (!text.matches("[0-9]{1,6}")) {
-        throw fail("has a malformed version record '" + ZipArchive.printable(text) + "'");
+        throw fail("has a malformed version record '" + Texts.printable(text) + "'");
       }
     }
 
@@ -336,16 +335,8 @@ public final class TorchScriptArchive implements Closeable {
     }
 
     private String utf8(byte[] bytes, String entry) throws ModelFileException {
-      try {
-        return StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT)
-            .decode(ByteBuffer.wrap(bytes))
-            .toString();
-      } catch (CharacterCodingException e) {
-        throw fail("has code that is not UTF-8 in " + entry);
-      }
+      return Texts.strictUtf8(ByteBuffer.wrap(bytes))
+          .orElseThrow(() -> fail("has code that is not UTF-8 in " + entry));
     }
 
     /**

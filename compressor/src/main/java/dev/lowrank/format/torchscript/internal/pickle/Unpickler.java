@@ -15,12 +15,10 @@ import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyStorage;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyStr;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyTensor;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyTuple;
-import dev.lowrank.format.torchscript.internal.zip.ZipArchive;
+import dev.lowrank.format.torchscript.internal.zip.Texts;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -337,7 +335,7 @@ public final class Unpickler {
     String q = g.qualified();
     if (g.isArchiveClass()) {
       if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-        throw fail("names the class '" + ZipArchive.printable(q) + "', which is not a valid name");
+        throw fail("names the class '" + Texts.printable(q) + "', which is not a valid name");
       }
       return g;
     }
@@ -353,7 +351,7 @@ public final class Unpickler {
     }
     throw fail(
         "names the global '"
-            + ZipArchive.printable(q)
+            + Texts.printable(q)
             + "', which TorchScript archives never use; refusing to load it");
   }
 
@@ -423,7 +421,7 @@ public final class Unpickler {
       throw fail("declares storage '" + key.value() + "' with a negative size");
     }
     if (!key.value().matches("[A-Za-z0-9_.-]{1,200}") || key.value().contains("..")) {
-      throw fail("names storage '" + ZipArchive.printable(key.value()) + "', not a valid key");
+      throw fail("names storage '" + Texts.printable(key.value()) + "', not a valid key");
     }
     Storage s = new Storage(key.value(), dtype, location.value(), numel.value());
     Storage known = storages.putIfAbsent(s.key(), s);
@@ -495,7 +493,7 @@ public final class Unpickler {
 
   private String describe(Object o) {
     if (o instanceof PyGlobal g) {
-      return "'" + ZipArchive.printable(g.qualified()) + "'";
+      return "'" + Texts.printable(g.qualified()) + "'";
     }
     if (o == MARK) {
       return "a MARK";
@@ -577,16 +575,8 @@ public final class Unpickler {
   }
 
   private String utf8(byte[] bytes) throws ModelFileException {
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw fail("holds a string that is not valid UTF-8");
-    }
+    return Texts.strictUtf8(ByteBuffer.wrap(bytes))
+        .orElseThrow(() -> fail("holds a string that is not valid UTF-8"));
   }
 
   private ModelFileException fail(String what) {

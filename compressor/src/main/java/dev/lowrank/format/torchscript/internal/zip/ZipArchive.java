@@ -6,9 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -539,23 +536,15 @@ public final class ZipArchive implements Closeable {
         }
       }
       if (escapes) {
-        throw fail("zip entry '" + printable(name) + "' escapes the archive");
+        throw fail("zip entry '" + Texts.printable(name) + "' escapes the archive");
       }
     }
 
     private String decodeName(ByteBuffer buf, int at, int len) throws ModelFileException {
       ByteBuffer slice = buf.duplicate();
       slice.position(at).limit(at + len);
-      try {
-        return StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT)
-            .decode(slice)
-            .toString();
-      } catch (CharacterCodingException e) {
-        throw fail("is corrupt (an entry name is not valid UTF-8)");
-      }
+      return Texts.strictUtf8(slice)
+          .orElseThrow(() -> fail("is corrupt (an entry name is not valid UTF-8)"));
     }
 
     private ByteBuffer read(long position, int length) throws ModelFileException {
@@ -579,27 +568,5 @@ public final class ZipArchive implements Closeable {
     private ModelFileException fail(String what) {
       return new ModelFileException(path, what);
     }
-  }
-
-  /**
-   * Returns a name with control characters escaped, for one-line messages.
-   *
-   * @param name any text from the archive
-   * @return the text with non-printable characters as {@code \\uXXXX}, cut at 200 characters
-   */
-  public static String printable(String name) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < name.length() && i < 200; i++) {
-      char c = name.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
-        sb.append(String.format("\\u%04x", (int) c));
-      } else {
-        sb.append(c);
-      }
-    }
-    if (name.length() > 200) {
-      sb.append("...");
-    }
-    return sb.toString();
   }
 }
