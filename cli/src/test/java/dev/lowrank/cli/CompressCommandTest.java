@@ -98,7 +98,7 @@ class CompressCommandTest {
             "--rank",
             "4");
     assertEquals(2, notAModel.exitCode());
-    assertTrue(notAModel.err().contains(junk + ": not a model lowrank can read"), notAModel.err());
+    assertTrue(notAModel.err().contains(junk + ": is not a zip archive"), notAModel.err());
 
     CliRun same =
         CliRun.of(

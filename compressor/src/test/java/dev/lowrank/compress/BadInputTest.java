@@ -55,7 +55,7 @@ class BadInputTest {
     byte[] bytes = new byte[4096];
     new Random(3).nextBytes(bytes);
     Files.write(junk, bytes);
-    assertRefused(junk, "not a model lowrank can read");
+    assertRefused(junk, "is not a zip archive, or is truncated");
     Path text = tmp.resolve("notes.txt");
     Files.writeString(text, "hello", StandardCharsets.UTF_8);
     assertRefused(text, "not a model lowrank can read");

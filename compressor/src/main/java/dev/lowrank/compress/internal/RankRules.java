@@ -18,13 +18,17 @@ final class RankRules {
     return (int) Math.min(r, Math.min(n, m));
   }
 
-  /** Returns the sentence saying why rank {@code r} does not pay off. */
+  /**
+   * Returns the sentence saying why rank {@code r} does not pay off.
+   *
+   * @param why the setting that chose the rank, e.g. {@code "rank 16"} or {@code "energy 0.9"}
+   */
   static String doesNotPay(String why, long r, long n, long m) {
+    String chosen = why.equals("rank " + r) ? why : why + " gives rank " + r + ", which";
     return String.format(
         Locale.ROOT,
-        "%s gives rank %d, and %d x (%d + %d) = %d weights is not fewer than %d x %d = %d",
-        why,
-        r,
+        "%s would need %d x (%d + %d) = %d weights, not fewer than the dense %d x %d = %d",
+        chosen,
         r,
         n,
         m,
