@@ -54,11 +54,13 @@ public final class Compressor {
       throws ModelFileException, IOException {
     ModelFormat format = ModelFormats.detect(input);
     AtomicOutput.checkTarget(input, output, format.writesDirectory());
-    try (SourceModel model = format.open(input)) {
-      String sha = hash(input);
-      CompressionRun.Outcome outcome =
-          CompressionRun.run(
-              model, spec, Optional.of(input.getFileName().toString()), Optional.of(sha));
+    try (SourceModel model = format.open(input);
+        CompressionRun.Outcome outcome =
+            CompressionRun.run(
+                model,
+                spec,
+                Optional.of(input.getFileName().toString()),
+                Optional.of(hash(input)))) {
       model.write(output, outcome.factors(), outcome.result());
       return outcome.result();
     }
@@ -79,10 +81,11 @@ public final class Compressor {
   public static CompressionResult compress(Model model, CompressionSpec spec)
       throws ModelFileException {
     DjlSourceModel source = DjlSourceModel.wrap(model);
-    CompressionRun.Outcome outcome =
-        CompressionRun.run(source, spec, Optional.empty(), Optional.empty());
-    source.rewrite(outcome.factors());
-    return outcome.result();
+    try (CompressionRun.Outcome outcome =
+        CompressionRun.run(source, spec, Optional.empty(), Optional.empty())) {
+      source.rewrite(outcome.factors());
+      return outcome.result();
+    }
   }
 
   /**

@@ -2,21 +2,9 @@ package dev.lowrank.zoo;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.BlockFactory;
-import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.EasyTrain;
-import ai.djl.training.Trainer;
-import ai.djl.training.dataset.ArrayDataset;
-import ai.djl.training.dataset.Batch;
-import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
-import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.datasets.training.ClassifierTraining;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.internal.AtomicOutput;
 import java.io.IOException;
@@ -98,40 +86,16 @@ public final class ExampleTrainer {
   }
 
   private static void train(Example example, TrainingPlan plan, Path out) throws IOException {
-    Engine.getInstance().setRandomSeed(plan.seed());
     BlockFactory factory = newFactory(example.blockFactory());
     try (Model model = Model.newInstance(example.name(), Device.cpu(), "PyTorch")) {
       model.setBlock(factory.newBlock(model, out, example.arguments()));
-      DefaultTrainingConfig config =
-          new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-              .optOptimizer(
-                  Optimizer.adam()
-                      .optLearningRateTracker(Tracker.fixed(plan.learningRate()))
-                      .build())
-              .optDevices(new Device[] {Device.cpu()});
-      try (Trainer trainer = model.newTrainer(config);
-          NDManager data = model.getNDManager().newSubManager()) {
-        LabeledData train = example.trainData();
-        Shape sample = example.sampleShape();
-        NDArray x = data.create(train.flatFeatures(), new Shape(train.size()).addAll(sample));
-        NDArray y =
-            data.create(train.labels()).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
-        ArrayDataset dataset =
-            new ArrayDataset.Builder()
-                .setData(x)
-                .optLabels(y)
-                .setSampling(plan.batchSize(), true)
-                .build();
-        trainer.initialize(new Shape(plan.batchSize()).addAll(sample));
-        for (int epoch = 0; epoch < plan.epochs(); epoch++) {
-          for (Batch batch : trainer.iterateDataset(dataset)) {
-            try (batch) {
-              EasyTrain.trainBatch(trainer, batch);
-              trainer.step();
-            }
-          }
-          trainer.notifyListeners(listener -> listener.onEpoch(trainer));
-        }
+      try {
+        ClassifierTraining.fit(
+            model,
+            example.trainData(),
+            example.sampleShape(),
+            new ClassifierTraining.Settings(
+                plan.epochs(), plan.batchSize(), plan.learningRate(), plan.seed()));
       } catch (TranslateException e) {
         throw new IOException("Training " + example.name() + " failed: " + e.getMessage(), e);
       }

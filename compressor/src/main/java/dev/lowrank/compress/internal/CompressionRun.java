@@ -18,7 +18,6 @@ import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.SvdBackends;
 import dev.lowrank.linalg.TruncatedSvd;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,16 +36,25 @@ import java.util.stream.Collectors;
 public final class CompressionRun {
 
   /**
-   * The result of a run and the factors to write.
+   * The result of a run and the factors to write; closing it deletes factors spilled to disk.
    *
    * @param result the per-layer report and totals
    * @param factors the factors of each factorized layer, by name, in model order
+   * @param store where the factors are held
    */
-  public record Outcome(CompressionResult result, Map<String, LowRankFactors> factors) {}
+  public record Outcome(
+      CompressionResult result, Map<String, LowRankFactors> factors, FactorStore store)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      store.close();
+    }
+  }
 
   private final SourceModel model;
   private final CompressionSpec spec;
   private final SvdBackend backend;
+  private final FactorStore store = FactorStore.forHeap();
 
   private CompressionRun(SourceModel model, CompressionSpec spec) {
     this.model = model;
@@ -100,14 +108,16 @@ public final class CompressionRun {
         }
       }
     }
-    List<LayerOutcome> outcomes = factorizeAll(plans);
-    Map<String, LowRankFactors> factors = new LinkedHashMap<>();
-    List<LayerResult> results = new ArrayList<>();
+    List<LayerResult> results;
+    try {
+      results = factorizeAll(plans);
+    } catch (ModelFileException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
     long saved = 0;
-    for (LayerOutcome o : outcomes) {
-      results.add(o.result());
-      o.factors().ifPresent(f -> factors.put(o.result().name(), f));
-      saved += o.result().parametersBefore() - o.result().parametersAfter();
+    for (LayerResult r : results) {
+      saved += r.parametersBefore() - r.parametersAfter();
     }
     long original = model.parameterCount();
     CompressionResult result =
@@ -120,7 +130,7 @@ public final class CompressionRun {
             results,
             original,
             original - saved);
-    return new Outcome(result, factors);
+    return new Outcome(result, store.view(layers.stream().map(LinearLayer::name).toList()), store);
   }
 
   private void validate(List<LinearLayer> layers) {
@@ -231,7 +241,7 @@ public final class CompressionRun {
     return spec.rules().stream().filter(r -> r.matches(name)).findFirst().orElseThrow();
   }
 
-  private List<LayerOutcome> factorizeAll(List<LayerPlan> plans) throws ModelFileException {
+  private List<LayerResult> factorizeAll(List<LayerPlan> plans) throws ModelFileException {
     ExecutorService pool =
         Executors.newFixedThreadPool(
             spec.threads(),
@@ -241,15 +251,15 @@ public final class CompressionRun {
               return t;
             });
     try {
-      List<Future<LayerOutcome>> futures = new ArrayList<>();
+      List<Future<LayerResult>> futures = new ArrayList<>();
       for (LayerPlan plan : plans) {
         futures.add(pool.submit(() -> factorize(plan)));
       }
-      List<LayerOutcome> outcomes = new ArrayList<>();
-      for (Future<LayerOutcome> f : futures) {
-        outcomes.add(f.get());
+      List<LayerResult> results = new ArrayList<>();
+      for (Future<LayerResult> f : futures) {
+        results.add(f.get());
       }
-      return outcomes;
+      return results;
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof ModelFileException mfe) {
@@ -267,25 +277,23 @@ public final class CompressionRun {
     }
   }
 
-  private LayerOutcome factorize(LayerPlan plan) throws ModelFileException {
+  private LayerResult factorize(LayerPlan plan) throws ModelFileException {
     LinearLayer layer = plan.layer();
     if (plan.target().isEmpty()) {
       LayerStatus status =
           layer.lowRank().isPresent() ? LayerStatus.LOW_RANK_INPUT : LayerStatus.DENSE;
-      return new LayerOutcome(
-          new LayerResult(
-              layer.name(),
-              layer.outFeatures(),
-              layer.inFeatures(),
-              layer.hasBias(),
-              status,
-              layer.lowRank(),
-              plan.reason(),
-              layer.parameters(),
-              layer.parameters(),
-              1.0,
-              0.0,
-              Optional.empty()),
+      return new LayerResult(
+          layer.name(),
+          layer.outFeatures(),
+          layer.inFeatures(),
+          layer.hasBias(),
+          status,
+          layer.lowRank(),
+          plan.reason(),
+          layer.parameters(),
+          layer.parameters(),
+          1.0,
+          0.0,
           Optional.empty());
     }
     FloatMatrix w = readFinite(model, layer);
@@ -313,39 +321,36 @@ public final class CompressionRun {
     LowRankFactors factors = LowRankFactors.truncate(svd, r);
     double error = factors.residualNorm(w) / Math.sqrt(norm2);
     long after = factors.parameters() + (layer.hasBias() ? n : 0);
-    return new LayerOutcome(
-        new LayerResult(
-            layer.name(),
-            layer.outFeatures(),
-            layer.inFeatures(),
-            layer.hasBias(),
-            LayerStatus.FACTORIZED,
-            OptionalInt.of(r),
-            Optional.empty(),
-            layer.parameters(),
-            after,
-            svd.energy(r) / norm2,
-            error,
-            Optional.of(svd.method())),
-        Optional.of(factors));
+    store.put(layer.name(), factors);
+    return new LayerResult(
+        layer.name(),
+        layer.outFeatures(),
+        layer.inFeatures(),
+        layer.hasBias(),
+        LayerStatus.FACTORIZED,
+        OptionalInt.of(r),
+        Optional.empty(),
+        layer.parameters(),
+        after,
+        svd.energy(r) / norm2,
+        error,
+        Optional.of(svd.method()));
   }
 
-  private static LayerOutcome dense(LinearLayer layer, String reason, Optional<String> svd) {
-    return new LayerOutcome(
-        new LayerResult(
-            layer.name(),
-            layer.outFeatures(),
-            layer.inFeatures(),
-            layer.hasBias(),
-            LayerStatus.DENSE,
-            OptionalInt.empty(),
-            Optional.of(reason),
-            layer.parameters(),
-            layer.parameters(),
-            1.0,
-            0.0,
-            svd),
-        Optional.empty());
+  private static LayerResult dense(LinearLayer layer, String reason, Optional<String> svd) {
+    return new LayerResult(
+        layer.name(),
+        layer.outFeatures(),
+        layer.inFeatures(),
+        layer.hasBias(),
+        LayerStatus.DENSE,
+        OptionalInt.empty(),
+        Optional.of(reason),
+        layer.parameters(),
+        layer.parameters(),
+        1.0,
+        0.0,
+        svd);
   }
 
   /** Reads a layer's weight and refuses NaN or infinite values. */
@@ -360,6 +365,4 @@ public final class CompressionRun {
     }
     return w;
   }
-
-  private record LayerOutcome(LayerResult result, Optional<LowRankFactors> factors) {}
 }

@@ -2,14 +2,12 @@ package dev.lowrank.format.djl;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
-import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import dev.lowrank.compress.CompressionResult;
@@ -31,31 +29,30 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
-import java.util.Random;
 
 /**
  * A DJL block model opened for compression: a loaded {@link Model} (from a model directory, or one
  * handed over by a caller) whose {@link Linear} blocks can be read and replaced.
+ *
+ * <p>A linear layer is eligible only when every reference to it can be rewritten (see {@link
+ * BlockReferences}) and, where the model can be run on a random input, when replacing it by an
+ * exact low-rank stand-in leaves the model's output unchanged: a parent that reads the layer's
+ * weight directly fails that check, and the layer stays dense with that reason.
  */
 public final class DjlSourceModel implements SourceModel {
-
-  /** Relative output difference above which a rewrite is refused. */
-  private static final double PROBE_TOLERANCE = 1e-4;
-
-  private static final long PROBE_SEED = 17;
 
   private final Path path;
   private final Model model;
   private final boolean owned;
   private final Properties serving;
   private final String modelName;
-  private final Map<String, LinearSites.Site> sites = new LinkedHashMap<>();
+  private final Map<String, Linear> linears = new LinkedHashMap<>();
   private final List<LinearLayer> layers = new ArrayList<>();
-  private final Map<String, Linear> rewritten = new LinkedHashMap<>();
 
   DjlSourceModel(Path path, Model model, boolean owned, Properties serving, String modelName) {
     this.path = path;
@@ -65,9 +62,15 @@ public final class DjlSourceModel implements SourceModel {
     this.modelName = modelName;
     Block root = model.getBlock();
     BlockReferences refs = BlockReferences.of(root);
+    List<LinearLayer> described = new ArrayList<>();
     for (LinearSites.Site site : LinearSites.find(root)) {
-      sites.put(site.name(), site);
-      layers.add(describe(site, refs));
+      linears.put(site.name(), site.block());
+      described.add(describe(site, refs));
+    }
+    Map<String, String> weightReaders = probeWeightReaders(described, refs);
+    for (LinearLayer layer : described) {
+      String reason = weightReaders.get(layer.name());
+      layers.add(reason == null ? layer : layer.withIneligible(reason));
     }
   }
 
@@ -108,20 +111,14 @@ public final class DjlSourceModel implements SourceModel {
 
   @Override
   public long parameterCount() {
-    return parameterCount(model.getBlock());
-  }
-
-  static long parameterCount(Block block) {
     long total = 0;
-    for (Pair<String, Parameter> p : block.getParameters()) {
+    for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
       Parameter.Type type = p.getValue().getType();
       if (type == Parameter.Type.RUNNING_MEAN || type == Parameter.Type.RUNNING_VAR) {
         continue;
       }
-      Shape shape =
-          p.getValue().isInitialized()
-              ? p.getValue().getArray().getShape()
-              : p.getValue().getShape();
+      Parameter param = p.getValue();
+      Shape shape = param.isInitialized() ? param.getArray().getShape() : param.getShape();
       if (shape != null) {
         total += shape.size();
       }
@@ -136,90 +133,70 @@ public final class DjlSourceModel implements SourceModel {
 
   @Override
   public synchronized FloatMatrix readWeight(LinearLayer layer) throws ModelFileException {
-    LinearSites.Site site = sites.get(layer.name());
-    if (site == null || site.block() instanceof LowRankLinear) {
+    Linear linear = linears.get(layer.name());
+    if (linear == null || linear instanceof LowRankLinear) {
       throw new IllegalArgumentException("'" + layer.name() + "' is not a dense linear layer");
     }
-    Parameter weight = site.block().getParameters().get("weight");
+    Parameter weight = linear.getParameters().get("weight");
     if (weight == null || !weight.isInitialized()) {
       throw new ModelFileException(
           where(), "linear layer " + layer.name() + " has no weight values (was it loaded?)");
     }
     NDArray array = weight.getArray();
     Shape shape = array.getShape();
-    float[] values =
-        array.getDataType() == DataType.FLOAT32 ? array.toFloatArray() : toFloat32(array);
-    return FloatMatrix.wrap((int) shape.get(0), (int) shape.get(1), values);
-  }
-
-  private static float[] toFloat32(NDArray array) {
-    try (NDArray f = array.toType(DataType.FLOAT32, true)) {
-      return f.toFloatArray();
+    float[] values;
+    if (array.getDataType() == DataType.FLOAT32) {
+      values = array.toFloatArray();
+    } else {
+      try (NDArray f = array.toType(DataType.FLOAT32, true)) {
+        values = f.toFloatArray();
+      }
     }
+    return FloatMatrix.wrap((int) shape.get(0), (int) shape.get(1), values);
   }
 
   /**
    * Replaces the named layers of the in-memory model by {@link LowRankLinear} blocks holding the
-   * given factors, after checking on a probe input that the result computes what the factorized
-   * layers should. On any failure the model is left as it was.
+   * given factors, after checking on a probe input that the result computes what the dense model
+   * with {@code W} replaced by {@code B A} computes. On failure the model is left as it was.
    *
    * @param factors the factors per layer name
-   * @throws ModelFileException if the rewritten model's output differs from its factorized
-   *     reference (a block reads a Linear's weight outside the Linear's forward)
+   * @throws ModelFileException if the rewritten model's output differs from that reference
    */
   public synchronized void rewrite(Map<String, LowRankFactors> factors) throws ModelFileException {
     if (factors.isEmpty()) {
       return;
     }
-    Block root = model.getBlock();
     NDManager manager = model.getNDManager();
-    Optional<NDArray> reference = probe(root, factors);
-    BlockReferences refs = BlockReferences.of(root);
-    Map<Linear, LowRankLinear> done = new LinkedHashMap<>();
+    Map<Linear, LowRankLinear> swaps = new LinkedHashMap<>();
     for (Map.Entry<String, LowRankFactors> e : factors.entrySet()) {
-      LinearSites.Site site = sites.get(e.getKey());
-      if (site == null) {
-        throw new IllegalArgumentException("No linear layer named '" + e.getKey() + "'");
+      Linear linear = linears.get(e.getKey());
+      if (linear == null || linear instanceof LowRankLinear) {
+        throw new IllegalArgumentException("No dense linear layer named '" + e.getKey() + "'");
       }
-      LowRankLinear replacement = lowRank(site.block(), e.getValue(), manager);
-      if (site.block() == root) {
-        model.setBlock(replacement);
-      } else {
-        refs.replace(site.block(), replacement);
-      }
-      done.put(site.block(), replacement);
+      swaps.put(linear, lowRank(linear, e.getValue(), manager));
     }
-    if (reference.isPresent()) {
-      try (NDManager scratch = manager.newSubManager()) {
-        NDArray expected = reference.get();
-        NDArray actual = forward(model.getBlock(), probeInput(scratch));
-        double diff = relativeDifference(expected, actual);
-        expected.close();
-        if (!(diff <= PROBE_TOLERANCE)) {
-          for (Map.Entry<Linear, LowRankLinear> d : done.entrySet()) {
-            if (d.getValue() == model.getBlock()) {
-              model.setBlock(d.getKey());
-            } else {
-              refs.replace(d.getValue(), d.getKey());
-            }
-          }
+    try (NDManager scratch = manager.newSubManager()) {
+      Optional<OutputProbe> probe = probeWithDenseProducts(factors, scratch);
+      BlockReferences refs = BlockReferences.of(model.getBlock());
+      OutputProbe.swap(model, refs, swaps);
+      if (probe.isPresent()) {
+        double diff = probe.get().difference();
+        if (!(diff <= OutputProbe.TOLERANCE)) {
+          OutputProbe.swap(model, refs, OutputProbe.inverse(swaps));
           throw new ModelFileException(
               where(),
               String.format(
-                  java.util.Locale.ROOT,
-                  "after factorizing %s the model's output differs from its factorized reference"
-                      + " by %.3g (relative); a block reads a Linear's weight outside the Linear,"
-                      + " keep those layers dense with rules (--layer NAME=dense)",
+                  Locale.ROOT,
+                  "after factorizing %s the model's output differs from the same model with W"
+                      + " replaced by B A (relative difference %.3g); keep those layers dense"
+                      + " with --layer NAME=dense",
                   factors.keySet(),
                   diff));
         }
       }
     }
-    for (Map.Entry<String, LowRankFactors> e : factors.entrySet()) {
-      LinearSites.Site old = sites.get(e.getKey());
-      rewritten.put(e.getKey(), done.get(old.block()));
-      sites.put(e.getKey(), new LinearSites.Site(e.getKey(), done.get(old.block())));
-    }
+    swaps.forEach((old, low) -> linears.replaceAll((name, linear) -> linear == old ? low : linear));
   }
 
   @Override
@@ -227,6 +204,13 @@ public final class DjlSourceModel implements SourceModel {
       throws IOException, ModelFileException {
     rewrite(factors);
     String name = modelName == null || modelName.isBlank() ? "model" : modelName;
+    String base =
+        serving.getProperty(LowRankBlockFactory.BASE_FACTORY, serving.getProperty("blockFactory"));
+    if (base == null) {
+      throw new ModelFileException(
+          where(),
+          "has no blockFactory in serving.properties, so a compressed copy could not be loaded");
+    }
     AtomicOutput.writeDirectory(
         output,
         dir -> {
@@ -234,27 +218,130 @@ public final class DjlSourceModel implements SourceModel {
           model.save(dir, name);
           Properties props = new Properties();
           props.putAll(serving);
-          String base = serving.getProperty(LowRankBlockFactory.BASE_FACTORY);
-          if (base == null) {
-            base = serving.getProperty("blockFactory");
-          }
-          if (base == null) {
-            throw new IOException(
-                "the model has no blockFactory in serving.properties, so a compressed copy could"
-                    + " not be loaded again");
-          }
           props.setProperty("engine", "PyTorch");
           props.setProperty("option.modelName", name);
           props.setProperty("blockFactory", LowRankBlockFactory.class.getName());
           props.setProperty(LowRankBlockFactory.BASE_FACTORY, base);
           try (OutputStream out = Files.newOutputStream(dir.resolve("serving.properties"))) {
-            props.store(out, "lowrank compressed model: load with DJL Criteria");
+            props.store(out, "lowrank compressed model: load it with DJL Criteria");
           }
           try (Writer w =
               Files.newBufferedWriter(dir.resolve(Manifest.FILE_NAME), StandardCharsets.UTF_8)) {
             w.write(Manifest.toJson(manifest));
           }
         });
+  }
+
+  @Override
+  public void close() {
+    if (owned) {
+      model.close();
+    }
+  }
+
+  /**
+   * Builds the low-rank replacement of a dense layer from factor arrays, keeping its bias and input
+   * shape.
+   *
+   * @param linear the dense layer
+   * @param a the first factor, r x m
+   * @param b the second factor, n x r
+   * @param rank r
+   * @return the replacement block
+   */
+  static LowRankLinear lowRankBlock(Linear linear, NDArray a, NDArray b, int rank) {
+    Parameter bias = linear.getParameters().get("bias");
+    NDArray biasArr = bias == null ? null : bias.getArray();
+    PairList<String, Shape> described = linear.describeInput();
+    Shape batch =
+        described.isEmpty() || described.valueAt(0) == null ? new Shape(1) : described.valueAt(0);
+    return LowRankLinear.lowRankBuilder()
+        .setUnits(b.getShape().get(0))
+        .setRank(rank)
+        .optBias(biasArr != null)
+        .optValues(a, b, biasArr, batch.add(a.getShape().get(1)))
+        .build();
+  }
+
+  private static LowRankLinear lowRank(Linear linear, LowRankFactors f, NDManager manager) {
+    FloatMatrix a = f.a();
+    FloatMatrix b = f.b();
+    return lowRankBlock(
+        linear,
+        manager.create(a.data(), new Shape(a.rows(), a.cols())),
+        manager.create(b.data(), new Shape(b.rows(), b.cols())),
+        f.rank());
+  }
+
+  /**
+   * Finds eligible layers whose exact low-rank stand-in changes the model's output: some parent
+   * uses their weight outside their forward.
+   */
+  private Map<String, String> probeWeightReaders(
+      List<LinearLayer> described, BlockReferences refs) {
+    Map<String, String> readers = new LinkedHashMap<>();
+    if (model.getBlock() == null || !model.getBlock().isInitialized()) {
+      return readers;
+    }
+    try (NDManager scratch = model.getNDManager().newSubManager()) {
+      Optional<OutputProbe> probe = OutputProbe.create(model, scratch);
+      if (probe.isEmpty()) {
+        return readers;
+      }
+      Map<Linear, LowRankLinear> all = new LinkedHashMap<>();
+      Map<Linear, String> names = new LinkedHashMap<>();
+      for (LinearLayer layer : described) {
+        if (layer.lowRank().isEmpty() && layer.ineligible().isEmpty()) {
+          Linear linear = linears.get(layer.name());
+          all.put(linear, OutputProbe.exactStandIn(linear, scratch));
+          names.put(linear, layer.name());
+        }
+      }
+      if (all.isEmpty() || matchesWith(probe.get(), refs, all)) {
+        return readers;
+      }
+      for (Map.Entry<Linear, LowRankLinear> one : all.entrySet()) {
+        if (!matchesWith(probe.get(), refs, Map.of(one.getKey(), one.getValue()))) {
+          readers.put(
+              names.get(one.getKey()),
+              "a parent block uses its weight outside its forward (the model's output changed"
+                  + " when it was replaced by an exact factorization)");
+        }
+      }
+    }
+    return readers;
+  }
+
+  private boolean matchesWith(
+      OutputProbe probe, BlockReferences refs, Map<Linear, LowRankLinear> swaps) {
+    OutputProbe.swap(model, refs, swaps);
+    try {
+      return probe.matches();
+    } finally {
+      OutputProbe.swap(model, refs, OutputProbe.inverse(swaps));
+    }
+  }
+
+  /**
+   * Runs the model with each chosen weight temporarily set to {@code B A}: the output the rewritten
+   * model must reproduce.
+   */
+  private Optional<OutputProbe> probeWithDenseProducts(
+      Map<String, LowRankFactors> factors, NDManager scratch) {
+    Map<NDArray, float[]> saved = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, LowRankFactors> e : factors.entrySet()) {
+        NDArray weight = linears.get(e.getKey()).getParameters().get("weight").getArray();
+        if (weight.getDataType() != DataType.FLOAT32) {
+          return Optional.empty();
+        }
+        saved.put(weight, weight.toFloatArray());
+        weight.set(FloatBuffer.wrap(e.getValue().product().data()));
+      }
+      return OutputProbe.create(model, scratch);
+    } finally {
+      saved.forEach((weight, values) -> weight.set(FloatBuffer.wrap(values)));
+    }
   }
 
   /**
@@ -271,13 +358,6 @@ public final class DjlSourceModel implements SourceModel {
       root.initialize(
           model.getNDManager(), DataType.FLOAT32, inputs.values().toArray(new Shape[0]));
       root.freezeParameters(true);
-    }
-  }
-
-  @Override
-  public void close() {
-    if (owned) {
-      model.close();
     }
   }
 
@@ -305,94 +385,8 @@ public final class DjlSourceModel implements SourceModel {
       return layer.withIneligible(
           "it is a "
               + linear.getClass().getName()
-              + ", a subclass of Linear whose forward lowrank"
-              + " does not know");
+              + ", a subclass of Linear whose forward lowrank does not know");
     }
-    Optional<String> obstacle = refs.obstacle(linear, LowRankLinear.class);
-    return obstacle.map(layer::withIneligible).orElse(layer);
-  }
-
-  private static LowRankLinear lowRank(Linear linear, LowRankFactors f, NDManager manager) {
-    FloatMatrix a = f.a();
-    FloatMatrix b = f.b();
-    NDArray arrA = manager.create(a.data(), new Shape(a.rows(), a.cols()));
-    NDArray arrB = manager.create(b.data(), new Shape(b.rows(), b.cols()));
-    Parameter bias = linear.getParameters().get("bias");
-    NDArray biasArr = bias == null ? null : bias.getArray();
-    PairList<String, Shape> described = linear.describeInput();
-    Shape batch =
-        described.isEmpty() || described.valueAt(0) == null ? new Shape(1) : described.valueAt(0);
-    return LowRankLinear.lowRankBuilder()
-        .setUnits(b.rows())
-        .setRank(f.rank())
-        .optBias(biasArr != null)
-        .optValues(arrA, arrB, biasArr, batch.add(a.cols()))
-        .build();
-  }
-
-  /**
-   * Runs the model on a seeded probe input with the chosen layers' weights set to {@code B A}, the
-   * output the rewritten model must reproduce; restores the weights afterwards.
-   */
-  private Optional<NDArray> probe(Block root, Map<String, LowRankFactors> factors) {
-    NDManager manager = model.getNDManager();
-    Map<NDArray, float[]> saved = new LinkedHashMap<>();
-    try (NDManager scratch = manager.newSubManager()) {
-      NDList input = probeInput(scratch);
-      if (input == null) {
-        return Optional.empty();
-      }
-      for (Map.Entry<String, LowRankFactors> e : factors.entrySet()) {
-        NDArray weight = sites.get(e.getKey()).block().getParameters().get("weight").getArray();
-        if (weight.getDataType() != DataType.FLOAT32) {
-          return Optional.empty();
-        }
-        saved.put(weight, weight.toFloatArray());
-        weight.set(FloatBuffer.wrap(e.getValue().product().data()));
-      }
-      NDArray out = forward(root, input);
-      out.attach(manager);
-      return Optional.of(out);
-    } catch (RuntimeException e) {
-      // The block needs inputs a random float probe cannot provide: rely on the reference scan.
-      return Optional.empty();
-    } finally {
-      saved.forEach((array, values) -> array.set(FloatBuffer.wrap(values)));
-    }
-  }
-
-  private NDList probeInput(NDManager scratch) {
-    PairList<String, Shape> inputs = model.describeInput();
-    if (inputs == null || inputs.size() != 1 || inputs.valueAt(0) == null) {
-      return null;
-    }
-    Shape shape = inputs.valueAt(0);
-    Random random = new Random(PROBE_SEED);
-    float[] values = new float[Math.toIntExact(shape.size())];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = (float) random.nextGaussian();
-    }
-    return new NDList(scratch.create(values, shape));
-  }
-
-  private static NDArray forward(Block block, NDList input) {
-    NDList out = block.forward(new ParameterStore(input.head().getManager(), false), input, false);
-    return out.head();
-  }
-
-  private static double relativeDifference(NDArray expected, NDArray actual) {
-    float[] e = expected.toFloatArray();
-    float[] a = actual.toFloatArray();
-    if (e.length != a.length) {
-      return Double.POSITIVE_INFINITY;
-    }
-    double num = 0;
-    double den = 0;
-    for (int i = 0; i < e.length; i++) {
-      double d = (double) e[i] - a[i];
-      num += d * d;
-      den += (double) e[i] * e[i];
-    }
-    return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+    return refs.obstacle(linear, LowRankLinear.class).map(layer::withIneligible).orElse(layer);
   }
 }

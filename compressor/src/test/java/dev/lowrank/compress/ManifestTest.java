@@ -1,0 +1,78 @@
+package dev.lowrank.compress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lowrank.format.ModelFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+
+class ManifestTest {
+
+  private static CompressionResult sample() {
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("policy", "rank 2");
+    settings.put("scope", "layer");
+    return new CompressionResult(
+        Manifest.toolVersion(),
+        "djl",
+        Optional.of("model"),
+        Optional.of("ab".repeat(32)),
+        settings,
+        List.of(
+            new LayerResult(
+                "fc1",
+                10,
+                10,
+                true,
+                LayerStatus.FACTORIZED,
+                OptionalInt.of(2),
+                Optional.empty(),
+                110,
+                50,
+                0.9,
+                0.31,
+                Optional.of("exact")),
+            new LayerResult(
+                "fc2",
+                3,
+                10,
+                false,
+                LayerStatus.DENSE,
+                OptionalInt.empty(),
+                Optional.of("kept dense by rule fc2=dense"),
+                30,
+                30,
+                1,
+                0,
+                Optional.empty())),
+        140,
+        80);
+  }
+
+  @Test
+  void roundTripsEveryField() throws Exception {
+    CompressionResult r = sample();
+    CompressionResult back = Manifest.parse(r.toJson(), Path.of("m.json"));
+    assertEquals(r, back);
+    assertTrue(r.toJson().contains("\"formatVersion\": 1"));
+    assertEquals(80.0 / 140, back.parameterRatio(), 1e-12);
+  }
+
+  @Test
+  void refusesNewerFormatVersionsAndMalformedJson() {
+    String newer = sample().toJson().replace("\"formatVersion\": 1", "\"formatVersion\": 99");
+    ModelFileException e =
+        assertThrows(ModelFileException.class, () -> Manifest.parse(newer, Path.of("m.json")));
+    assertTrue(e.getMessage().startsWith("m.json: manifest format version 99 is not supported"));
+    ModelFileException bad =
+        assertThrows(ModelFileException.class, () -> Manifest.parse("{\"x\":", Path.of("m.json")));
+    assertTrue(bad.getMessage().contains("malformed"));
+  }
+}
