@@ -19,9 +19,10 @@ import java.util.Locale;
  *       optionally, {@code y} of shape {@code (N)} with class indices (integer or integral float).
  *   <li>A directory: an image folder, one sub-folder per class (sorted by name: the first is class
  *       0), holding PNG, JPEG, BMP or GIF images; see {@link DataOptions.Builder#optImageShape}.
- *       Pixels become values in [0, 1] (value / 255); grayscale is the luminance {@code 0.299 R +
- *       0.587 G + 0.114 B}; images of another size are resized bilinearly; samples are in class
- *       order, then file name order.
+ *       Pixels become values in [0, 1] (a gray image's stored samples / 255, a color image's sRGB
+ *       components / 255); grayscale from color is the luminance {@code 0.299 R + 0.587 G + 0.114
+ *       B}; images of another size are resized bilinearly; samples are in class order, then file
+ *       name order.
  * </ul>
  */
 public final class Datasets {

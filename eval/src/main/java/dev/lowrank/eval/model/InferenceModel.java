@@ -2,6 +2,7 @@ package dev.lowrank.eval.model;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -146,6 +147,15 @@ public final class InferenceModel implements AutoCloseable {
    */
   public InferenceSession newSession() {
     return new InferenceSession(path, model);
+  }
+
+  /**
+   * Returns the model's native memory manager (for tests that count the arrays a loop leaves open).
+   *
+   * @return the manager that owns the model's arrays and, below it, every batch's
+   */
+  NDManager manager() {
+    return model.getNDManager();
   }
 
   @Override

@@ -33,8 +33,9 @@ import java.util.Properties;
  * Real models on real data for the eval tests: a DJL MLP trained on the bundled digits (seeded, a
  * few seconds), its compressed variants, and the digits test split as a {@link Dataset}.
  *
- * <p>Models are kept under {@code target/test-fixtures}, keyed by their recipe, so one test JVM
- * (and a second run without {@code mvn clean}) trains each once.
+ * <p>Trained models are kept under {@code $LOWRANK_CACHE/eval-fixtures} (the build sets it to the
+ * checkout's {@code .cache}; else {@code target/test-fixtures}), keyed by their recipe, so each is
+ * trained once; compressed variants are made afresh in each test JVM.
  */
 public final class DigitsFixtures {
 
@@ -54,9 +55,13 @@ public final class DigitsFixtures {
   /**
    * Returns the fixture root.
    *
-   * @return {@code target/test-fixtures}
+   * @return the cache directory for eval test models
    */
   public static Path root() {
+    String cache = System.getenv("LOWRANK_CACHE");
+    if (cache != null && !cache.isBlank()) {
+      return Path.of(cache, "eval-fixtures").toAbsolutePath();
+    }
     return Path.of("target", "test-fixtures").toAbsolutePath();
   }
 

@@ -4,9 +4,9 @@ import dev.lowrank.eval.data.DataFileException;
 import dev.lowrank.eval.data.DataOptions;
 import dev.lowrank.eval.data.Dataset;
 import dev.lowrank.eval.data.SampleShape;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +25,10 @@ import javax.imageio.ImageIO;
  * <p>Target shapes: {@code CxHxW} with C = 1 (grayscale) or 3 (RGB, channel-first); {@code HxW}
  * (grayscale); {@code N} with N a perfect square (grayscale, side sqrt(N), flattened). Without a
  * target, images keep their own size, in grayscale, flattened; they must then all be of one size.
- * Values are {@code pixel / 255}, grayscale is {@code 0.299 R + 0.587 G + 0.114 B}, and an image of
- * another size is resized with bilinear interpolation.
+ * Values are in [0, 1]: a grayscale image's stored samples divided by the largest sample value (255
+ * for 8 bits), a color image's sRGB components divided by 255; grayscale from color is {@code 0.299
+ * R + 0.587 G + 0.114 B}, a gray image is replicated into three channels; an image of another size
+ * is resized with bilinear interpolation (pixel centers aligned, borders clamped).
  */
 public final class ImageFolderReader {
 
@@ -134,37 +136,81 @@ public final class ImageFolderReader {
   }
 
   private static void convert(BufferedImage image, Target t, CsvReader.FloatList out) {
-    BufferedImage src = image;
-    if (image.getWidth() != t.width || image.getHeight() != t.height) {
-      src = new BufferedImage(t.width, t.height, BufferedImage.TYPE_INT_ARGB);
-      Graphics2D g = src.createGraphics();
-      try {
-        g.setRenderingHint(
-            RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(image, 0, 0, t.width, t.height, null);
-      } finally {
-        g.dispose();
-      }
-    }
-    int[] rgb = src.getRGB(0, 0, t.width, t.height, null, 0, t.width);
+    float[][] planes = planes(image);
+    int h = image.getHeight();
+    int w = image.getWidth();
+    float[][] channels;
     if (t.channels == 1) {
-      for (int p : rgb) {
-        out.add(luminance(p));
-      }
-      return;
+      channels = new float[][] {planes.length == 1 ? planes[0] : luminance(planes)};
+    } else {
+      channels = planes.length == 3 ? planes : new float[][] {planes[0], planes[0], planes[0]};
     }
-    for (int shift = 16; shift >= 0; shift -= 8) {
-      for (int p : rgb) {
-        out.add(((p >> shift) & 0xff) / 255f);
+    for (float[] c : channels) {
+      float[] resized = h == t.height && w == t.width ? c : resize(c, h, w, t.height, t.width);
+      for (float v : resized) {
+        out.add(v);
       }
     }
   }
 
-  private static float luminance(int argb) {
-    int r = (argb >> 16) & 0xff;
-    int g = (argb >> 8) & 0xff;
-    int b = argb & 0xff;
-    return (float) ((0.299 * r + 0.587 * g + 0.114 * b) / 255.0);
+  /**
+   * Returns an image's values in [0, 1]: one plane for a grayscale image (its samples as stored,
+   * divided by the largest sample value, without color-space conversion), else the R, G and B
+   * planes in sRGB.
+   */
+  private static float[][] planes(BufferedImage image) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    Raster raster = image.getRaster();
+    if (image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
+      int bits = raster.getSampleModel().getSampleSize(0);
+      float max = (float) ((1L << bits) - 1);
+      float[] gray = raster.getSamples(0, 0, w, h, 0, new float[w * h]);
+      for (int i = 0; i < gray.length; i++) {
+        gray[i] /= max;
+      }
+      return new float[][] {gray};
+    }
+    int[] rgb = image.getRGB(0, 0, w, h, null, 0, w);
+    float[][] planes = new float[3][w * h];
+    for (int i = 0; i < rgb.length; i++) {
+      planes[0][i] = ((rgb[i] >> 16) & 0xff) / 255f;
+      planes[1][i] = ((rgb[i] >> 8) & 0xff) / 255f;
+      planes[2][i] = (rgb[i] & 0xff) / 255f;
+    }
+    return planes;
+  }
+
+  private static float[] luminance(float[][] rgb) {
+    float[] out = new float[rgb[0].length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (float) (0.299 * rgb[0][i] + 0.587 * rgb[1][i] + 0.114 * rgb[2][i]);
+    }
+    return out;
+  }
+
+  /**
+   * Resizes a plane with bilinear interpolation, pixel centers aligned (sample {@code (y + 0.5) * h
+   * / th - 0.5}, clamped at the borders).
+   */
+  static float[] resize(float[] src, int h, int w, int th, int tw) {
+    float[] out = new float[th * tw];
+    for (int y = 0; y < th; y++) {
+      double sy = Math.min(h - 1, Math.max(0, (y + 0.5) * h / th - 0.5));
+      int y0 = (int) Math.floor(sy);
+      int y1 = Math.min(h - 1, y0 + 1);
+      double fy = sy - y0;
+      for (int x = 0; x < tw; x++) {
+        double sx = Math.min(w - 1, Math.max(0, (x + 0.5) * w / tw - 0.5));
+        int x0 = (int) Math.floor(sx);
+        int x1 = Math.min(w - 1, x0 + 1);
+        double fx = sx - x0;
+        double top = src[y0 * w + x0] * (1 - fx) + src[y0 * w + x1] * fx;
+        double bottom = src[y1 * w + x0] * (1 - fx) + src[y1 * w + x1] * fx;
+        out[y * tw + x] = (float) (top * (1 - fy) + bottom * fy);
+      }
+    }
+    return out;
   }
 
   private static BufferedImage load(Path file) throws DataFileException {

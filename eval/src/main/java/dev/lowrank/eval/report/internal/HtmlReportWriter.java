@@ -57,8 +57,8 @@ public final class HtmlReportWriter implements ReportWriter {
       th:first-child, td:first-child { text-align:left; }
       th { background:#f0f2f5; font-weight:600; font-size:12.5px; }
       tr:last-child td { border-bottom:none; }
-      td.l { text-align:left; }
-      .plots { display:grid; grid-template-columns:repeat(auto-fit,minmax(460px,1fr)); gap:14px; }
+      td.l, th.l { text-align:left; }
+      .plots { display:grid; grid-template-columns:repeat(auto-fill,minmax(460px,1fr)); gap:14px; }
       figure { margin:0; background:#fff; border:1px solid var(--line); border-radius:10px;
                padding:10px; }
       figure svg { width:100%; height:auto; display:block; }
@@ -327,7 +327,8 @@ public final class HtmlReportWriter implements ReportWriter {
                 labeled ? "Accuracy vs parameters" : "Agreement vs parameters",
                 "parameters",
                 labeled ? "top-1 accuracy (%)" : "top-1 agreement with original (%)")
-            .xFromZero();
+            .xFromZero()
+            .yMinSpan(5);
     List<TradeoffPoint> compressed =
         points.stream()
             .filter(p -> !p.original())
@@ -511,7 +512,7 @@ public final class HtmlReportWriter implements ReportWriter {
   private static void sweepTable(StringBuilder h, SweepResult s, Optional<String> chosen) {
     h.append("<h2>Settings</h2><table><tr><th>setting</th><th>parameters</th><th>share</th>")
         .append("<th>size</th><th>top-1</th><th>drop</th><th>agreement</th>")
-        .append("<th>ranks</th></tr>");
+        .append("<th class=\"l\">ranks</th></tr>");
     h.append("<tr><td>original</td><td>")
         .append(Fmt.count(s.originalParameters()))
         .append("</td><td>100.0%</td><td>")

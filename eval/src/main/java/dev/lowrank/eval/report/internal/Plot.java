@@ -52,6 +52,7 @@ public final class Plot {
   private List<String> categories = List.of();
   private boolean xZero;
   private boolean yZero;
+  private double yMinSpan;
   private final List<Series> series = new ArrayList<>();
   private final List<double[]> hlines = new ArrayList<>();
 
@@ -97,6 +98,18 @@ public final class Plot {
    */
   public Plot yFromZero() {
     yZero = true;
+    return this;
+  }
+
+  /**
+   * Makes the y axis span at least {@code span} (extending downwards, not below zero), so that
+   * small differences are not blown up to the plot's full height.
+   *
+   * @param span the least span in y units
+   * @return this plot
+   */
+  public Plot yMinSpan(double span) {
+    yMinSpan = span;
     return this;
   }
 
@@ -463,6 +476,9 @@ public final class Plot {
     for (double[] h : hlines) {
       r[0] = Math.min(r[0], h[0]);
       r[1] = Math.max(r[1], h[0]);
+    }
+    if (r[1] - r[0] < yMinSpan) {
+      r[0] = Math.max(Math.min(0, r[0]), r[1] - yMinSpan);
     }
     boolean bars = series.stream().anyMatch(s -> s.style == Style.BARS);
     if (yKind == Axis.Kind.LOG) {
