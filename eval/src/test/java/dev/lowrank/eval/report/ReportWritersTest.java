@@ -10,6 +10,7 @@ import com.google.gson.JsonParser;
 import dev.lowrank.eval.testing.SampleReports;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,26 @@ class ReportWritersTest {
     JsonObject j =
         JsonParser.parseString(ReportWriters.json().render(SampleReports.eval(true)))
             .getAsJsonObject();
+    assertEquals(
+        Set.of(
+            "schema",
+            "schemaVersion",
+            "tool",
+            "toolVersion",
+            "models",
+            "data",
+            "params",
+            "size",
+            "accuracy",
+            "fidelity",
+            "outputs",
+            "latency",
+            "threads",
+            "spectra",
+            "tradeoff",
+            "gate"),
+        j.keySet(),
+        "the top-level fields REPORT-SCHEMA.md documents");
     assertEquals("lowrank-eval-report", j.get("schema").getAsString());
     assertEquals(1, j.get("schemaVersion").getAsInt());
     assertEquals("0.1.0-test", j.get("toolVersion").getAsString());
