@@ -4,13 +4,13 @@ import dev.lowrank.eval.sweep.SearchResult;
 import dev.lowrank.eval.sweep.SweepResult;
 
 /**
- * Renders evaluation and sweep results in one format (JSON, Markdown, HTML). Get one from {@link
- * ReportWriters}; callers never name an implementation class.
+ * Renders evaluation and sweep results in one format (JSON, Markdown, HTML, plain text). Get one
+ * from {@link ReportWriters}; callers never name an implementation class.
  */
 public interface ReportWriter {
 
   /**
-   * Returns the format's name: {@code json}, {@code markdown} or {@code html}.
+   * Returns the format's name: {@code json}, {@code markdown}, {@code html} or {@code text}.
    *
    * @return the name
    */

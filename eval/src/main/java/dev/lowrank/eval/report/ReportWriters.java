@@ -3,6 +3,7 @@ package dev.lowrank.eval.report;
 import dev.lowrank.eval.report.internal.HtmlReportWriter;
 import dev.lowrank.eval.report.internal.JsonReportWriter;
 import dev.lowrank.eval.report.internal.MarkdownReportWriter;
+import dev.lowrank.eval.report.internal.TextReportWriter;
 import dev.lowrank.eval.sweep.SearchResult;
 import dev.lowrank.eval.sweep.SweepResult;
 import java.io.IOException;
@@ -15,7 +16,7 @@ import java.util.Locale;
 
 /**
  * The report writers, and the choice of one by file extension: {@code .json}, {@code .md} (or
- * {@code .markdown}), {@code .html} (or {@code .htm}).
+ * {@code .markdown}), {@code .html} (or {@code .htm}), {@code .txt}.
  */
 public final class ReportWriters {
 
@@ -49,12 +50,21 @@ public final class ReportWriters {
   }
 
   /**
+   * Returns the plain-text writer: aligned lines for a terminal (what {@code lowrank eval} prints).
+   *
+   * @return the writer
+   */
+  public static ReportWriter text() {
+    return new TextReportWriter();
+  }
+
+  /**
    * Chooses a writer by a file's extension.
    *
    * @param file the report file
    * @return the writer
    * @throws IllegalArgumentException if the extension is not {@code .json}, {@code .md}, {@code
-   *     .markdown}, {@code .html} or {@code .htm}
+   *     .markdown}, {@code .html}, {@code .htm} or {@code .txt}
    */
   public static ReportWriter forFile(Path file) {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -67,8 +77,11 @@ public final class ReportWriters {
     if (name.endsWith(".html") || name.endsWith(".htm")) {
       return html();
     }
+    if (name.endsWith(".txt")) {
+      return text();
+    }
     throw new IllegalArgumentException(
-        file + ": unknown report format; name the file .json, .md or .html");
+        file + ": unknown report format; name the file .json, .md, .html or .txt");
   }
 
   /**

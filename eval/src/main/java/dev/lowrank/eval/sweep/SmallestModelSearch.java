@@ -2,6 +2,7 @@ package dev.lowrank.eval.sweep;
 
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
+import dev.lowrank.compress.Manifest;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.eval.data.DataSource;
 import dev.lowrank.eval.data.Dataset;
@@ -11,12 +12,14 @@ import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.sweep.internal.SweepRunner;
 import dev.lowrank.format.ModelFileException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * Finds the smallest compressed model (fewest parameters) whose accuracy drop stays within a limit,
@@ -72,6 +75,7 @@ public final class SmallestModelSearch {
    * @throws IOException if a compressed model cannot be written
    */
   public SearchResult run() throws ModelFileException, IOException {
+    output.ifPresent(this::checkOutput);
     try (SweepRunner runner = settings.open()) {
       List<SweepPoint> evaluated = new ArrayList<>();
       String strategy;
@@ -96,6 +100,34 @@ public final class SmallestModelSearch {
             settings.model, output.get(), settings.specs.apply(chosen.get().policy()));
       }
       return new SearchResult(maxDrop, chosen, runner.result(evaluated), strategy);
+    }
+  }
+
+  /**
+   * Refuses, before any work, an output the compressor would refuse at the end: an existing
+   * directory that is neither empty nor a lowrank output, or a file where a directory goes.
+   */
+  private void checkOutput(Path out) {
+    if (!Files.exists(out)) {
+      return;
+    }
+    boolean directoryModel = Files.isDirectory(settings.model);
+    if (directoryModel && !Files.isDirectory(out)) {
+      throw new IllegalArgumentException(
+          out + ": exists and is a file; a DJL model is written as a directory");
+    }
+    if (!directoryModel && Files.isDirectory(out)) {
+      throw new IllegalArgumentException(out + ": is a directory; give a file name for the output");
+    }
+    if (directoryModel && !Files.exists(out.resolve(Manifest.FILE_NAME))) {
+      try (Stream<Path> entries = Files.list(out)) {
+        if (entries.findAny().isPresent()) {
+          throw new IllegalArgumentException(
+              out + ": exists and is not a lowrank output; remove it or choose another path");
+        }
+      } catch (IOException e) {
+        throw new IllegalArgumentException(out + ": cannot be listed (" + e.getMessage() + ")", e);
+      }
     }
   }
 

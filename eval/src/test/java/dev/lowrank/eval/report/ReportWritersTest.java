@@ -114,9 +114,27 @@ class ReportWritersTest {
   }
 
   @Test
+  void textIsAlignedLinesForATerminal() {
+    String text = ReportWriters.text().render(SampleReports.eval(true));
+    assertTrue(text.contains("parameters         6,570 -> 2,218 (33.8%)\n"), text);
+    assertTrue(text.contains("top-1 accuracy     97.50% -> 96.11% (drop 1.39 pp)\n"), text);
+    assertTrue(text.contains("gate: passed       accuracy-drop: "), text);
+    String search = ReportWriters.text().render(SampleReports.search());
+    assertTrue(
+        search.contains("rank 8    8/8/-     2,218   33.8%  91.67%   5.83 pp     92.22%\n"),
+        search);
+    assertTrue(
+        search.endsWith(
+            "chosen: rank 8: 2,218 parameters (33.8% of 6,570), drop 5.83 pp <= 6.00 pp\n"),
+        search);
+  }
+
+  @Test
   void sweepAndSearchRenderInEveryFormat() {
     for (ReportWriter w :
-        new ReportWriter[] {ReportWriters.json(), ReportWriters.markdown(), ReportWriters.html()}) {
+        new ReportWriter[] {
+          ReportWriters.json(), ReportWriters.markdown(), ReportWriters.html(), ReportWriters.text()
+        }) {
       String sweep = w.render(SampleReports.sweep());
       assertTrue(sweep.contains("rank 16"), w.format());
       String search = w.render(SampleReports.search());
@@ -162,8 +180,8 @@ class ReportWritersTest {
     }
     assertEquals("markdown", ReportWriters.forFile(Path.of("x.markdown")).format());
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> ReportWriters.forFile(Path.of("r.txt")));
-    assertTrue(e.getMessage().contains("name the file .json, .md or .html"));
+        assertThrows(IllegalArgumentException.class, () -> ReportWriters.forFile(Path.of("r.pdf")));
+    assertTrue(e.getMessage().contains("name the file .json, .md, .html or .txt"));
   }
 
   private static int count(String s, String what) {

@@ -114,6 +114,25 @@ class SweepTest {
   }
 
   @Test
+  void aForeignOutputDirectoryIsRefusedBeforeSearching() throws Exception {
+    Path foreign = Files.createDirectories(tmp.resolve("photos"));
+    Files.writeString(foreign.resolve("holiday.jpg"), "precious");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                SmallestModelSearch.builder()
+                    .setModel(DigitsFixtures.mlp())
+                    .setData(DigitsFixtures.digitsTest())
+                    .setMaxAccuracyDrop(0.1)
+                    .optOutput(foreign)
+                    .build()
+                    .run());
+    assertTrue(e.getMessage().contains("is not a lowrank output"), e.getMessage());
+    assertEquals("precious", Files.readString(foreign.resolve("holiday.jpg")));
+  }
+
+  @Test
   void misuseIsRefusedBeforeAnyWork() {
     assertThrows(IllegalArgumentException.class, () -> Sweep.builder().build());
     assertThrows(
