@@ -366,7 +366,7 @@ public final class HtmlReportWriter implements ReportWriter {
                             "chosen",
                             new double[] {p.parameters()},
                             new double[] {100 * y(p, labeled)},
-                            List.of(""),
+                            List.of(p.label()),
                             Plot.Style.MARKERS,
                             Plot.COLORS.get(2),
                             7)));

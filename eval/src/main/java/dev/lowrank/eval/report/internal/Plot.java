@@ -4,8 +4,10 @@ import static dev.lowrank.eval.report.internal.Svg.escape;
 import static dev.lowrank.eval.report.internal.Svg.num;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A small self-contained SVG plot: line, scatter and grouped bar series on linear, log or category
@@ -325,6 +327,7 @@ public final class Plot {
     double band = x.kind == Axis.Kind.CATEGORY ? pw / Math.max(1, categories.size()) : 0;
     double barWidth = bars.isEmpty() ? 0 : band * 0.7 / bars.size();
     double base = top + ph * (1 - y.fraction(y.kind == Axis.Kind.LOG ? y.min : Math.max(0, y.min)));
+    List<PendingLabel> labels = new ArrayList<>();
     for (Series s : series) {
       sb.append("<g class=\"series\" data-name=\"").append(escape(s.name)).append("\">");
       if (s.style == Style.BARS) {
@@ -395,18 +398,66 @@ public final class Plot {
       }
       if (s.labels.isPresent()) {
         for (int i = 0; i < px.length; i++) {
-          boolean leftSide = px[i] > left + pw * 0.8;
-          sb.append(
-              String.format(
-                  "<text x=\"%s\" y=\"%s\" font-size=\"11\" fill=\"#333\" text-anchor=\"%s\">%s"
-                      + "</text>",
-                  num(px[i] + (leftSide ? -8 : 8)),
-                  num(py[i] - 7),
-                  leftSide ? "end" : "start",
-                  escape(s.labels.get().get(i))));
+          labels.add(new PendingLabel(s.labels.get().get(i), px[i], py[i], s.markerSize));
         }
       }
       sb.append("</g>");
+    }
+    // Labels of bigger markers (the original, the chosen setting) get the first pick of spots.
+    labels.sort((a, b) -> Double.compare(b.priority(), a.priority()));
+    List<double[]> placed = new ArrayList<>();
+    Set<String> done = new HashSet<>();
+    for (PendingLabel l : labels) {
+      if (done.add(l.text())) {
+        placeLabel(sb, l.text(), l.x(), l.y(), left, top, pw, ph, placed);
+      }
+    }
+  }
+
+  private record PendingLabel(String text, double x, double y, double priority) {}
+
+  /**
+   * Writes a point's label at the first of four spots around it (right above, right below, left
+   * above, left below) that stays inside the plot and clear of labels already placed; a label with
+   * no free spot is left out (the point and the report's table still show it).
+   */
+  private static void placeLabel(
+      StringBuilder sb,
+      String text,
+      double x,
+      double y,
+      double left,
+      double top,
+      double pw,
+      double ph,
+      List<double[]> placed) {
+    if (text.isEmpty()) {
+      return;
+    }
+    double w = 6.2 * text.length();
+    double h = 12;
+    double[][] spots = {
+      {x + 8, y - 7 - h}, {x + 8, y + 7}, {x - 8 - w, y - 7 - h}, {x - 8 - w, y + 7}
+    };
+    for (double[] spot : spots) {
+      double[] box = {spot[0], spot[1], spot[0] + w, spot[1] + h};
+      boolean inside =
+          box[0] >= left && box[2] <= left + pw + 20 && box[1] >= top - 14 && box[3] <= top + ph;
+      boolean free = true;
+      for (double[] other : placed) {
+        if (box[0] < other[2] && other[0] < box[2] && box[1] < other[3] && other[1] < box[3]) {
+          free = false;
+          break;
+        }
+      }
+      if (inside && free) {
+        placed.add(box);
+        sb.append(
+            String.format(
+                "<text x=\"%s\" y=\"%s\" font-size=\"11\" fill=\"#333\">%s</text>",
+                num(box[0]), num(box[3] - 2), escape(text)));
+        return;
+      }
     }
   }
 
