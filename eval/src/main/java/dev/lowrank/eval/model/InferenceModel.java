@@ -1,8 +1,10 @@
 package dev.lowrank.eval.model;
 
 import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -16,7 +18,11 @@ import dev.lowrank.eval.model.internal.ModelPaths;
 import dev.lowrank.format.ModelFileException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -118,26 +124,44 @@ public final class InferenceModel implements AutoCloseable {
 
   /**
    * Counts the model's trained parameters as DJL sees them (every parameter tensor except batch
-   * normalization running statistics); a fallback for formats the compressor cannot open.
+   * normalization running statistics); a fallback for formats the compressor cannot open. Tensors
+   * listed under several names with the same shape and values (tied weights, which TorchScript
+   * reports once per owner) are counted once, as PyTorch's {@code parameters()} does.
    *
    * @return the parameter count
    */
   public long djlParameterCount() {
     long total = 0;
+    Map<Integer, List<float[]>> seen = new HashMap<>();
     for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
       Parameter.Type type = p.getValue().getType();
       if (type == Parameter.Type.RUNNING_MEAN || type == Parameter.Type.RUNNING_VAR) {
         continue;
       }
-      Shape shape =
-          p.getValue().isInitialized()
-              ? p.getValue().getArray().getShape()
-              : p.getValue().getShape();
-      if (shape != null) {
-        total += shape.size();
+      if (!p.getValue().isInitialized()) {
+        Shape shape = p.getValue().getShape();
+        total += shape == null ? 0 : shape.size();
+        continue;
+      }
+      NDArray array = p.getValue().getArray();
+      float[] values = floats(array);
+      int key = 31 * array.getShape().hashCode() + Arrays.hashCode(values);
+      List<float[]> same = seen.computeIfAbsent(key, k -> new ArrayList<>());
+      if (same.stream().noneMatch(v -> Arrays.equals(v, values))) {
+        same.add(values);
+        total += array.getShape().size();
       }
     }
     return total;
+  }
+
+  private static float[] floats(NDArray array) {
+    if (array.getDataType() == DataType.FLOAT32) {
+      return array.toFloatArray();
+    }
+    try (NDArray f = array.toType(DataType.FLOAT32, true)) {
+      return f.toFloatArray();
+    }
   }
 
   /**

@@ -5,9 +5,9 @@ Usage: torch_reference.py train TRAIN_CSV TEST_CSV OUT_DIR
     each as TorchScript (the MLP scripted, the CNN traced) plus a copy whose linear layers hold their
     rank-4 truncated SVD (W ~ B A, stored dense), and prints, as JSON, each file's top-1 correct
     count on the test split as PyTorch computes it, with the parameter counts.
-Usage: torch_reference.py score MODEL.pt TEST_CSV SHAPE
-    Prints {"correct": N, "samples": M} for one TorchScript file, feeding samples of SHAPE (e.g.
-    64 or 1x8x8).
+Usage: torch_reference.py score TEST_CSV MODEL.pt SHAPE [MODEL.pt SHAPE ...]
+    Prints {"MODEL.pt": {"correct": N, "samples": M}, ...}: each TorchScript file's top-1 hits on
+    the test split, feeding samples of SHAPE (e.g. 64, 1x8x8 or 8x8).
 
 CSV files have a header, 64 pixel columns in [0, 1] and a final 'label' column.
 """
@@ -75,10 +75,13 @@ def main():
     torch.manual_seed(0)
     torch.set_num_threads(1)
     if sys.argv[1] == "score":
-        model = torch.jit.load(sys.argv[2])
-        x, y = load(sys.argv[3])
-        shape = [int(d) for d in sys.argv[4].split("x")]
-        print(json.dumps({"correct": correct(model, x.reshape([-1] + shape), y), "samples": len(y)}))
+        x, y = load(sys.argv[2])
+        result = {}
+        for path, shape in zip(sys.argv[3::2], sys.argv[4::2]):
+            dims = [int(d) for d in shape.split("x")]
+            model = torch.jit.load(path).eval()
+            result[path] = {"correct": correct(model, x.reshape([-1] + dims), y), "samples": len(y)}
+        print(json.dumps(result))
         return
     _, _, train_csv, test_csv, out = sys.argv
     xtr, ytr = load(train_csv)
