@@ -16,6 +16,8 @@ import dev.lowrank.eval.data.DataOptions;
 import dev.lowrank.eval.data.DataSource;
 import dev.lowrank.eval.data.SampleShape;
 import dev.lowrank.eval.report.EvalReport;
+import dev.lowrank.eval.sweep.Sweep;
+import dev.lowrank.eval.sweep.SweepResult;
 import dev.lowrank.eval.testing.DataFiles;
 import dev.lowrank.eval.testing.PythonTorch;
 import dev.lowrank.format.ModelFormats;
@@ -127,6 +129,39 @@ class TorchScriptFixturesTest {
           Math.abs(t - e.getValue()) <= 1,
           e.getKey() + ": PyTorch counts " + t + ", eval " + e.getValue());
     }
+  }
+
+  @Test
+  void sweepsATorchScriptModelAndPlotsItsSpectra() throws Exception {
+    Assumptions.assumeTrue(
+        ModelFormats.all().stream().anyMatch(f -> f.name().equals("torchscript")),
+        "the compressor's TorchScript format is not on this branch yet");
+    Path mlp = tmp.resolve("mlp_traced.pt");
+    SweepResult s =
+        Sweep.builder()
+            .setModel(mlp)
+            .setData(DataSource.file(testCsv, DataOptions.defaults()))
+            .setPolicies(List.of(RankPolicy.rank(4), RankPolicy.rank(32)))
+            .optWorkDirectory(tmp.resolve("sweep"))
+            .build()
+            .run();
+    assertEquals(List.of("4/4/4", "32/32/-"), s.points().stream().map(p -> p.ranks()).toList());
+    assertTrue(Files.isRegularFile(tmp.resolve("sweep").resolve("01-rank-4.pt")));
+    assertTrue(
+        s.points().get(1).accuracy().orElseThrow().top1()
+            > s.points().get(0).accuracy().orElseThrow().top1());
+    EvalReport r =
+        Evaluation.builder()
+            .setOriginal(mlp)
+            .setCompressed(tmp.resolve("sweep").resolve("02-rank-32.pt"))
+            .setData(DataSource.file(testCsv, DataOptions.defaults()))
+            .optSkipLatency()
+            .build()
+            .run();
+    assertEquals(
+        List.of(64, 64, 10), r.spectra().stream().map(x -> x.singularValues().length).toList());
+    assertEquals(
+        List.of(32, 32, -1), r.params().layers().stream().map(l -> l.rank().orElse(-1)).toList());
   }
 
   private static EvalReport evaluate(Path original, Path compressed, SampleShape shape)
