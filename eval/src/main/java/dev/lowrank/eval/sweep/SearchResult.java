@@ -1,5 +1,6 @@
 package dev.lowrank.eval.sweep;
 
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -25,7 +26,7 @@ public record SearchResult(
       double best =
           evaluated.points().stream().mapToDouble(SweepPoint::gateDrop).min().orElse(Double.NaN);
       return String.format(
-          java.util.Locale.ROOT,
+          Locale.ROOT,
           "no setting tried stays within a drop of %.2f pp (the best drops %.2f pp); keep the"
               + " original model or allow a larger drop",
           100 * maxAccuracyDrop,
@@ -33,7 +34,7 @@ public record SearchResult(
     }
     SweepPoint p = chosen.get();
     return String.format(
-        java.util.Locale.ROOT,
+        Locale.ROOT,
         "%s: %,d parameters (%.1f%% of %,d), drop %.2f pp <= %.2f pp",
         p.setting(),
         p.parameters(),

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -169,7 +170,7 @@ public final class SmallestModelSearch {
       }
     }
     return String.format(
-        java.util.Locale.ROOT,
+        Locale.ROOT,
         "binary search over %d %s sorted ascending (assuming a larger setting is at least as"
             + " accurate), then %d bisection step(s) between the last failing and the first"
             + " passing value; the answer is the passing model with the fewest parameters",

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lowrank.eval.data.DataFileException;
 import dev.lowrank.eval.data.Dataset;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 class AccuracyTest {
@@ -63,7 +64,7 @@ class AccuracyTest {
   @Test
   void dropIsOriginalMinusCompressedAsAFraction() throws Exception {
     Dataset data = labeled(2, 5, 4);
-    Accuracy original = new Accuracy(3, 3, java.util.OptionalInt.of(3));
+    Accuracy original = new Accuracy(3, 3, OptionalInt.of(3));
     Accuracy compressed = Accuracy.of(Predictions.of(3, 6, SCORES), data);
     AccuracyComparison c = new AccuracyComparison(original, compressed);
     assertEquals(2.0 / 3, c.drop(), 1e-12);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -102,11 +103,10 @@ class NpyReaderTest {
   @Test
   void refusesAHeaderDeclaringMoreDataThanTheFileHolds() throws Exception {
     byte[] whole = Files.readAllBytes(golden("x-f4.npy"));
-    String header = new String(whole, 10, whole[8], java.nio.charset.StandardCharsets.ISO_8859_1);
+    String header = new String(whole, 10, whole[8], StandardCharsets.ISO_8859_1);
     String huge = header.replace("(4, 2, 3)", "(400000, 2, 3)");
     byte[] out = whole.clone();
-    byte[] h =
-        huge.substring(0, header.length()).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    byte[] h = huge.substring(0, header.length()).getBytes(StandardCharsets.ISO_8859_1);
     System.arraycopy(h, 0, out, 10, h.length);
     Path file = tmp.resolve("huge.npy");
     Files.write(file, out);

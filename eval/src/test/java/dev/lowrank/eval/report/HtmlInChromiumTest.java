@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -93,10 +94,7 @@ class HtmlInChromiumTest {
     BufferedImage img = ImageIO.read(png.toFile());
     Path keep = Path.of("target", "eval-reports");
     Files.createDirectories(keep);
-    Files.copy(
-        png,
-        keep.resolve("chromium-" + name + ".png"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(png, keep.resolve("chromium-" + name + ".png"), StandardCopyOption.REPLACE_EXISTING);
     return img;
   }
 

@@ -16,6 +16,7 @@ import dev.lowrank.eval.sweep.SweepPoint;
 import dev.lowrank.eval.sweep.SweepResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -332,7 +333,7 @@ public final class HtmlReportWriter implements ReportWriter {
     List<TradeoffPoint> compressed =
         points.stream()
             .filter(p -> !p.original())
-            .sorted(java.util.Comparator.comparingLong(TradeoffPoint::parameters))
+            .sorted(Comparator.comparingLong(TradeoffPoint::parameters))
             .toList();
     List<TradeoffPoint> originals = points.stream().filter(TradeoffPoint::original).toList();
     if (!compressed.isEmpty()) {

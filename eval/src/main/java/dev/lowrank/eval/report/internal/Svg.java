@@ -1,5 +1,7 @@
 package dev.lowrank.eval.report.internal;
 
+import java.util.Locale;
+
 /** Escaping for text placed in SVG and HTML. */
 final class Svg {
 
@@ -22,6 +24,6 @@ final class Svg {
   }
 
   static String num(double v) {
-    return String.format(java.util.Locale.ROOT, "%.1f", v);
+    return String.format(Locale.ROOT, "%.1f", v);
   }
 }
