@@ -12,7 +12,10 @@ import dev.lowrank.eval.model.ModelInfo;
 import dev.lowrank.eval.params.LayerSpectrum;
 import dev.lowrank.eval.params.ParameterComparison;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 
@@ -92,6 +95,46 @@ public record EvalReport(
             fidelity.top1Agreement(),
             false));
     return points;
+  }
+
+  /**
+   * Returns the headline figures as name-value pairs, named as in the JSON report (e.g. {@code
+   * params.ratio}, {@code accuracy.drop}, {@code latency.b1.speedup}), for CI properties such as
+   * the JUnit XML report's.
+   *
+   * @return the figures, in a stable order
+   */
+  public Map<String, String> keyFigures() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("models.original", original.path().toString());
+    m.put("models.compressed", compressed.path().toString());
+    m.put("data", data.describe());
+    m.put("params.original", Long.toString(params.original()));
+    m.put("params.compressed", Long.toString(params.compressed()));
+    m.put("params.ratio", number(params.ratio()));
+    m.put("size.original", Long.toString(original.sizeBytes()));
+    m.put("size.compressed", Long.toString(compressed.sizeBytes()));
+    accuracy.ifPresent(
+        a -> {
+          m.put("accuracy.original", number(a.original().top1()));
+          m.put("accuracy.compressed", number(a.compressed().top1()));
+          m.put("accuracy.drop", number(a.drop()));
+        });
+    m.put("fidelity.top1Agreement", number(fidelity.top1Agreement()));
+    m.put("fidelity.relativeL2Error", number(fidelity.relativeL2Error()));
+    for (LatencyComparison c : latency) {
+      String b = "latency.b" + c.batchSize() + ".";
+      m.put(b + "original.p50Ms", number(c.original().p50Ms()));
+      m.put(b + "compressed.p50Ms", number(c.compressed().p50Ms()));
+      m.put(b + "speedup", number(c.speedup()));
+    }
+    m.put("threads.intraOp", Integer.toString(threads.intraOp()));
+    m.put("toolVersion", toolVersion);
+    return m;
+  }
+
+  private static String number(double v) {
+    return String.format(Locale.ROOT, "%.6g", v);
   }
 
   /**

@@ -10,6 +10,7 @@ import com.google.gson.JsonParser;
 import dev.lowrank.eval.testing.SampleReports;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -84,6 +85,16 @@ class ReportWritersTest {
     assertTrue(j.getAsJsonObject("gate").get("passed").getAsBoolean());
     assertEquals(
         0.01, j.getAsJsonObject("fidelity").get("relativeL2Error").getAsDouble() / 8.12, 1e-9);
+  }
+
+  @Test
+  void keyFiguresUseTheJsonNames() {
+    Map<String, String> k = SampleReports.eval(true).keyFigures();
+    assertEquals("6570", k.get("params.original"));
+    assertEquals("0.337595", k.get("params.ratio"));
+    assertEquals("0.0138889", k.get("accuracy.drop"));
+    assertEquals("1.33333", k.get("latency.b1.speedup"));
+    assertFalse(SampleReports.eval(false).keyFigures().containsKey("accuracy.drop"));
   }
 
   @Test
