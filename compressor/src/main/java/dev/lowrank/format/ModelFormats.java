@@ -1,6 +1,7 @@
 package dev.lowrank.format;
 
 import dev.lowrank.format.djl.DjlModelFormat;
+import dev.lowrank.format.torchscript.TorchScriptModelFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -8,7 +9,8 @@ import java.util.List;
 /** Finds the {@link ModelFormat} of a model path; the one place that lists the formats. */
 public final class ModelFormats {
 
-  private static final List<ModelFormat> FORMATS = List.of(new DjlModelFormat());
+  private static final List<ModelFormat> FORMATS =
+      List.of(new DjlModelFormat(), new TorchScriptModelFormat());
 
   private ModelFormats() {}
 

@@ -1,0 +1,217 @@
+package dev.lowrank.format.torchscript.internal;
+
+import dev.lowrank.compress.CompressionResult;
+import dev.lowrank.compress.Manifest;
+import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.ModelFileException;
+import dev.lowrank.format.ModelFormat;
+import dev.lowrank.format.torchscript.internal.ModelAnalysis.LinearModule;
+import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyObject;
+import dev.lowrank.format.torchscript.internal.zip.ZipEntryInfo;
+import dev.lowrank.format.torchscript.internal.zip.ZipWriter;
+import dev.lowrank.linalg.LowRankFactors;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * Writes a copy of an archive in which chosen linear layers hold two factors: each such module gets
+ * the parameters {@code lowrank_a} (r x m) and {@code lowrank_b} (n x r) instead of {@code weight},
+ * its bias unchanged, and a class whose forward is {@code torch.linear(torch.linear(x, A), B,
+ * bias)}.
+ *
+ * <p>Everything else is copied as it was, storages streamed byte for byte. Classes that must
+ * declare a new child type are edited in place when all their instances agree, and cloned under a
+ * fresh mangled name otherwise (up to the root). The write goes to a temporary file in the output's
+ * folder, is read back and checked, and only then moved onto the output.
+ */
+final class ArchiveRewriter {
+
+  private final ModelFormat format;
+  private final TorchScriptArchive archive;
+  private final ModelAnalysis analysis;
+  private final Map<String, LinearModule> layers;
+
+  ArchiveRewriter(
+      ModelFormat format,
+      TorchScriptArchive archive,
+      ModelAnalysis analysis,
+      Map<String, LinearModule> layers) {
+    this.format = format;
+    this.archive = archive;
+    this.analysis = analysis;
+    this.layers = layers;
+  }
+
+  void write(Path output, Map<String, LowRankFactors> factors, CompressionResult manifest)
+      throws IOException, ModelFileException {
+    Path out = output.toAbsolutePath().normalize();
+    Path in = archive.path().toAbsolutePath().normalize();
+    if (out.equals(in) || (Files.exists(out) && Files.isSameFile(out, in))) {
+      throw new IllegalArgumentException(
+          "The output " + output + " is the input; write the compressed model to another file");
+    }
+    Map<PyObject, Factorized> chosen = choose(factors);
+    RewritePlan plan = new RewritePlan(archive, analysis, chosen);
+    Path dir = out.getParent();
+    Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".tmp");
+    boolean done = false;
+    try {
+      try {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (UnsupportedOperationException notPosix) {
+        // Keep the platform's default permissions.
+      }
+      try (FileChannel ch =
+          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        writeArchive(ch, plan, manifest);
+        ch.force(true);
+      }
+      verify(tmp, chosen);
+      Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      done = true;
+    } finally {
+      if (!done) {
+        Files.deleteIfExists(tmp);
+      }
+    }
+  }
+
+  /** A layer to factorize: its module and the factors it gets. */
+  record Factorized(LinearModule module, LowRankFactors factors) {}
+
+  private Map<PyObject, Factorized> choose(Map<String, LowRankFactors> factors) {
+    Map<PyObject, Factorized> chosen = new IdentityHashMap<>();
+    for (Map.Entry<String, LowRankFactors> e : factors.entrySet()) {
+      LinearModule m = layers.get(e.getKey());
+      if (m == null) {
+        throw new IllegalArgumentException(
+            "No linear layer named '" + e.getKey() + "' in " + archive.path());
+      }
+      LinearLayer l = m.layer();
+      if (l.lowRank().isPresent()) {
+        throw new IllegalArgumentException(
+            "Layer " + l.name() + " is already factorized; leave it out of the factors");
+      }
+      if (l.ineligible().isPresent()) {
+        throw new IllegalArgumentException(
+            "Layer " + l.name() + " must stay dense: " + l.ineligible().get());
+      }
+      LowRankFactors f = e.getValue();
+      if (f.a().cols() != l.inFeatures() || f.b().rows() != l.outFeatures() || f.rank() < 1) {
+        throw new IllegalArgumentException(
+            "Factors of "
+                + l.name()
+                + " are A "
+                + f.a().shape()
+                + " and B "
+                + f.b().shape()
+                + "; the layer needs A r x "
+                + l.inFeatures()
+                + " and B "
+                + l.outFeatures()
+                + " x r");
+      }
+      if (!f.a().isFinite() || !f.b().isFinite()) {
+        throw new IllegalArgumentException("Factors of " + l.name() + " hold NaN or infinity");
+      }
+      chosen.put(m.node().object(), new Factorized(m, f));
+    }
+    return chosen;
+  }
+
+  private void writeArchive(FileChannel ch, RewritePlan plan, CompressionResult manifest)
+      throws IOException, ModelFileException {
+    ZipWriter zip = new ZipWriter(ch);
+    String dataPkl = archive.recordName("data.pkl");
+    String codeDir = archive.recordName("code/");
+    String manifestName = archive.recordName("extra/" + Manifest.FILE_NAME);
+    List<ZipEntryInfo> entries = archive.zip().entries();
+    int lastCode = -1;
+    for (int i = 0; i < entries.size(); i++) {
+      if (entries.get(i).name().startsWith(codeDir)) {
+        lastCode = i;
+      }
+    }
+    Set<String> dropped = new HashSet<>(plan.droppedEntries());
+    dropped.add(manifestName);
+    dropped.add(archive.recordName("bytecode.pkl"));
+    for (int i = 0; i < entries.size(); i++) {
+      ZipEntryInfo e = entries.get(i);
+      String name = e.name();
+      if (name.equals(dataPkl)) {
+        // The factors go where PyTorch puts storages: just before data.pkl.
+        for (Map.Entry<String, byte[]> s : plan.newStorages().entrySet()) {
+          zip.putStored(s.getKey(), s.getValue());
+        }
+        zip.putStored(name, plan.dataPickle());
+      } else if (plan.editedCode().containsKey(name)) {
+        zip.putStored(name, plan.editedCode().get(name).getBytes(StandardCharsets.UTF_8));
+      } else if (!dropped.contains(name)) {
+        zip.putCopy(name, archive.zip(), e);
+      }
+      if (i == lastCode) {
+        for (Map.Entry<String, String> f : plan.newCode().entrySet()) {
+          zip.putStored(f.getKey(), f.getValue().getBytes(StandardCharsets.UTF_8));
+        }
+      }
+    }
+    zip.putStored(manifestName, Manifest.toJson(manifest).getBytes(StandardCharsets.UTF_8));
+    zip.finish();
+  }
+
+  /** Reads the written file back and checks that it holds what was asked for. */
+  private void verify(Path written, Map<PyObject, Factorized> chosen) {
+    Map<String, Integer> ranks = new LinkedHashMap<>();
+    long expected = analysis.parameterCount();
+    for (Factorized f : chosen.values()) {
+      LinearLayer l = f.module().layer();
+      ranks.put(l.name(), f.factors().rank());
+      expected += f.factors().parameters() - (long) l.outFeatures() * l.inFeatures();
+    }
+    try (TorchScriptModel back = TorchScriptModel.open(format, written)) {
+      List<LinearLayer> before = analysis.linears().stream().map(LinearModule::layer).toList();
+      List<LinearLayer> after = back.linearLayers();
+      boolean ok = before.size() == after.size() && back.parameterCount() == expected;
+      for (int i = 0; ok && i < before.size(); i++) {
+        LinearLayer b = before.get(i);
+        LinearLayer a = after.get(i);
+        Integer r = ranks.get(b.name());
+        ok =
+            r == null
+                ? a.equals(b)
+                : a.name().equals(b.name())
+                    && a.outFeatures() == b.outFeatures()
+                    && a.inFeatures() == b.inFeatures()
+                    && a.hasBias() == b.hasBias()
+                    && a.lowRank().equals(OptionalInt.of(r));
+      }
+      if (!ok) {
+        throw new IllegalStateException(
+            "lowrank wrote an archive that does not read back as planned (layers "
+                + after
+                + ", "
+                + back.parameterCount()
+                + " parameters, expected "
+                + expected
+                + "); this is a bug, please report it with the model");
+      }
+    } catch (ModelFileException e) {
+      throw new IllegalStateException(
+          "lowrank wrote an archive it cannot read back (" + e.getMessage() + "); this is a bug",
+          e);
+    }
+  }
+}

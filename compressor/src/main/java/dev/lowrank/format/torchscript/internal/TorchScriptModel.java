@@ -1,0 +1,130 @@
+package dev.lowrank.format.torchscript.internal;
+
+import dev.lowrank.compress.CompressionResult;
+import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.ModelFileException;
+import dev.lowrank.format.ModelFormat;
+import dev.lowrank.format.SourceModel;
+import dev.lowrank.format.torchscript.internal.ModelAnalysis.LinearModule;
+import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyTensor;
+import dev.lowrank.linalg.FloatMatrix;
+import dev.lowrank.linalg.LowRankFactors;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A TorchScript archive opened as a {@link SourceModel}: its linear layers in {@code
+ * named_modules()} order, weights read one at a time from their storages, and {@link #write}
+ * producing a new archive in which the chosen layers hold two factors.
+ */
+public final class TorchScriptModel implements SourceModel {
+
+  private final ModelFormat format;
+  private final TorchScriptArchive archive;
+  private final ModelAnalysis analysis;
+  private final Map<String, LinearModule> byName = new LinkedHashMap<>();
+  private final List<LinearLayer> layers;
+
+  private TorchScriptModel(ModelFormat format, TorchScriptArchive archive)
+      throws ModelFileException {
+    this.format = format;
+    this.archive = archive;
+    this.analysis = ModelAnalysis.of(archive);
+    for (LinearModule l : analysis.linears()) {
+      byName.put(l.layer().name(), l);
+    }
+    this.layers = analysis.linears().stream().map(LinearModule::layer).toList();
+  }
+
+  /**
+   * Opens a model.
+   *
+   * @param format the format that opens it, reported by {@link #format()}
+   * @param path the {@code .pt} file
+   * @return the model, to be closed by the caller
+   * @throws ModelFileException if the file is not a TorchScript archive lowrank can read
+   */
+  public static TorchScriptModel open(ModelFormat format, Path path) throws ModelFileException {
+    TorchScriptArchive archive = TorchScriptArchive.open(path);
+    try {
+      return new TorchScriptModel(format, archive);
+    } catch (ModelFileException | RuntimeException e) {
+      try {
+        archive.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public Path path() {
+    return archive.path();
+  }
+
+  @Override
+  public ModelFormat format() {
+    return format;
+  }
+
+  @Override
+  public long parameterCount() {
+    return analysis.parameterCount();
+  }
+
+  @Override
+  public List<LinearLayer> linearLayers() {
+    return layers;
+  }
+
+  @Override
+  public FloatMatrix readWeight(LinearLayer layer) throws ModelFileException {
+    LinearModule l = module(layer);
+    if (l.weight().isEmpty()) {
+      throw new IllegalArgumentException(
+          "Layer " + layer.name() + " is already factorized; it has no dense weight to read");
+    }
+    PyTensor w = l.weight().get();
+    FloatMatrix m =
+        TensorLayout.readMatrix(
+            archive.zip(), archive.storageEntry(w.storage()), w, archive.byteOrder());
+    if (!m.isFinite()) {
+      throw new ModelFileException(
+          archive.path(), "the weight of layer " + layer.name() + " holds NaN or infinite values");
+    }
+    return m;
+  }
+
+  private LinearModule module(LinearLayer layer) {
+    LinearModule l = byName.get(layer.name());
+    if (l == null) {
+      throw new IllegalArgumentException(
+          "No linear layer named '"
+              + layer.name()
+              + "' in "
+              + archive.path()
+              + "; use a layer from linearLayers()");
+    }
+    return l;
+  }
+
+  @Override
+  public void write(Path output, Map<String, LowRankFactors> factors, CompressionResult manifest)
+      throws IOException, ModelFileException {
+    new ArchiveRewriter(format, archive, analysis, byName).write(output, factors, manifest);
+  }
+
+  @Override
+  public void close() {
+    try {
+      archive.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

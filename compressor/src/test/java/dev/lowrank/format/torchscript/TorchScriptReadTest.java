@@ -1,0 +1,159 @@
+package dev.lowrank.format.torchscript;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.ModelFormats;
+import dev.lowrank.format.SourceModel;
+import dev.lowrank.format.torchscript.TorchScriptFixtures.Fixture;
+import dev.lowrank.format.torchscript.TorchScriptFixtures.Layer;
+import dev.lowrank.linalg.FloatMatrix;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Reads every fixture and compares what lowrank sees with what PyTorch reported. */
+class TorchScriptReadTest {
+
+  @TempDir Path dir;
+
+  static Stream<Fixture> fixtures() {
+    return TorchScriptFixtures.all().stream();
+  }
+
+  @ParameterizedTest
+  @MethodSource("fixtures")
+  void layersAndParameterCountMatchPyTorch(Fixture f) throws Exception {
+    try (SourceModel m = ModelFormats.open(f.copyTo(dir))) {
+      assertEquals("torchscript", m.format().name());
+      assertEquals(f.parameters(), m.parameterCount(), "named_parameters() count");
+      List<LinearLayer> layers = m.linearLayers();
+      assertEquals(
+          f.layers().stream().map(Layer::name).toList(),
+          layers.stream().map(LinearLayer::name).toList());
+      for (int i = 0; i < layers.size(); i++) {
+        Layer want = f.layers().get(i);
+        LinearLayer got = layers.get(i);
+        assertEquals(want.outFeatures(), got.outFeatures(), want.name());
+        assertEquals(want.inFeatures(), got.inFeatures(), want.name());
+        assertEquals(want.bias(), got.hasBias(), want.name());
+        assertTrue(got.lowRank().isEmpty(), want.name());
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("fixtures")
+  void weightsAreReadWithTheirLayout(Fixture f) throws Exception {
+    try (SourceModel m = ModelFormats.open(f.copyTo(dir))) {
+      for (int i = 0; i < f.layers().size(); i++) {
+        Layer want = f.layers().get(i);
+        FloatMatrix w = m.readWeight(m.linearLayers().get(i));
+        assertEquals(want.outFeatures(), w.rows());
+        assertEquals(want.inFeatures(), w.cols());
+        double sum = 0;
+        for (int r = 0; r < w.rows(); r++) {
+          for (int c = 0; c < w.cols(); c++) {
+            sum += (double) w.get(r, c) * (r + 1) * (c + 2);
+          }
+        }
+        assertEquals(want.weightChecksum(), sum, 1e-6 * Math.max(1, Math.abs(sum)), want.name());
+      }
+    }
+  }
+
+  /** Which layers must stay dense, and why, in each fixture. */
+  @ParameterizedTest
+  @MethodSource("fixtures")
+  void exactlyTheLayersOthersReadAreIneligible(Fixture f) throws Exception {
+    Map<String, String> expected = new LinkedHashMap<>();
+    String traced = f.kind().equals("traced") ? "traced" : "scripted";
+    switch (f.model()) {
+      case "transformer" -> {
+        for (int l = 0; l < 2; l++) {
+          String layer = "enc.layers." + l;
+          String reader = layer + " (TransformerEncoderLayer)";
+          if (traced.equals("scripted")) {
+            String encoder = l == 0 ? "enc (TransformerEncoder), " : "";
+            expected.put(
+                layer + ".self_attn.out_proj",
+                "weight read directly by "
+                    + encoder
+                    + reader
+                    + ", "
+                    + layer
+                    + ".self_attn (MultiheadAttention)");
+            expected.put(layer + ".linear1", "weight read directly by " + encoder + reader);
+            expected.put(layer + ".linear2", "weight read directly by " + encoder + reader);
+          } else {
+            // The traced eval-mode layer is one fused op fed with all three weights.
+            expected.put(layer + ".self_attn.out_proj", "weight read directly by " + reader);
+            expected.put(layer + ".linear1", "weight read directly by " + reader);
+            expected.put(layer + ".linear2", "weight read directly by " + reader);
+          }
+        }
+      }
+      case "edge" -> {
+        expected.put("proj", "weight read directly by the top-level module (Edge)");
+        expected.put("scale", "forward of ScaledLinear is not the plain linear op");
+        String tied = "weight tensor is shared with another attribute (tied weights)";
+        if (traced.equals("scripted")) {
+          expected.put("twin_a", tied);
+          expected.put("twin_b", tied);
+        } else {
+          // The trace reads the shared weight through twin_a in the top-level forward.
+          expected.put("twin_a", "weight read directly by the top-level module (Edge); " + tied);
+          expected.put("twin_b", "forward of Linear is not the plain linear op; " + tied);
+        }
+      }
+      default -> {}
+    }
+    try (SourceModel m = ModelFormats.open(f.copyTo(dir))) {
+      Map<String, String> actual =
+          m.linearLayers().stream()
+              .filter(l -> l.ineligible().isPresent())
+              .collect(
+                  Collectors.toMap(
+                      LinearLayer::name,
+                      l -> l.ineligible().get(),
+                      (a, b) -> a,
+                      LinkedHashMap::new));
+      assertEquals(expected, actual);
+    }
+  }
+
+  @Test
+  void acceptsTorchScriptFilesOnly() throws Exception {
+    TorchScriptModelFormat format = new TorchScriptModelFormat();
+    Path pt = TorchScriptFixtures.get("mlp_scripted.pt").copyTo(dir);
+    Path renamed = Files.copy(pt, dir.resolve("model.bin"));
+    Path text = Files.writeString(dir.resolve("notes.txt"), "hello");
+    assertTrue(format.accepts(pt));
+    assertTrue(format.accepts(renamed), "a zip without the .pt name");
+    assertFalse(format.accepts(text));
+    assertFalse(format.accepts(dir), "a directory is a DJL model, not TorchScript");
+    assertFalse(format.accepts(dir.resolve("missing.pt")));
+    assertEquals(format.name(), ModelFormats.detect(renamed).name());
+  }
+
+  @Test
+  void readingAFactorizedLayerIsMisuse() throws Exception {
+    try (SourceModel m = ModelFormats.open(TorchScriptFixtures.get("mlp_traced.pt").copyTo(dir))) {
+      LinearLayer unknown = LinearLayer.dense("fc9", 3, 3, true);
+      assertThrows(IllegalArgumentException.class, () -> m.readWeight(unknown));
+      assertEquals(Optional.empty(), m.linearLayers().get(0).ineligible());
+    }
+  }
+}
