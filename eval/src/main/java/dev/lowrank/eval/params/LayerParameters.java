@@ -1,5 +1,6 @@
 package dev.lowrank.eval.params;
 
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
@@ -13,6 +14,8 @@ import java.util.OptionalLong;
  * @param compressed the layer's parameters in the compressed model, empty if it has no layer of
  *     that name
  * @param rank the rank of the compressed layer's factors, empty when it is dense
+ * @param note why the original layer cannot be factorized whatever the settings (as the model
+ *     format reports it), empty when it can
  */
 public record LayerParameters(
     String name,
@@ -20,7 +23,8 @@ public record LayerParameters(
     int inFeatures,
     long original,
     OptionalLong compressed,
-    OptionalInt rank) {
+    OptionalInt rank,
+    Optional<String> note) {
 
   /**
    * Returns {@code compressed / original}, 1 when the compressed layer is missing.

@@ -57,7 +57,8 @@ public record ParameterComparison(
               l.inFeatures(),
               l.parameters(),
               c == null ? OptionalLong.empty() : OptionalLong.of(c.parameters()),
-              c == null ? OptionalInt.empty() : c.lowRank()));
+              c == null ? OptionalInt.empty() : c.lowRank(),
+              l.ineligible()));
     }
     String source =
         original.source().equals(compressed.source())

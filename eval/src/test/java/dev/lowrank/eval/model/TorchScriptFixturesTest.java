@@ -16,6 +16,7 @@ import dev.lowrank.eval.data.DataOptions;
 import dev.lowrank.eval.data.DataSource;
 import dev.lowrank.eval.data.SampleShape;
 import dev.lowrank.eval.report.EvalReport;
+import dev.lowrank.eval.report.ReportWriters;
 import dev.lowrank.eval.sweep.Sweep;
 import dev.lowrank.eval.sweep.SweepResult;
 import dev.lowrank.eval.testing.DataFiles;
@@ -114,7 +115,10 @@ class TorchScriptFixturesTest {
           original, compressed, CompressionSpec.builder().setPolicy(RankPolicy.rank(8)).build());
       SampleShape shape = shape(FIXTURES.get(name));
       EvalReport r = evaluate(original, compressed, shape);
+      Files.createDirectories(Path.of("target", "eval-reports"));
+      ReportWriters.write(r, Path.of("target", "eval-reports", "ts-" + name + ".html"));
       assertEquals("torchscript", r.params().source(), name);
+      assertEquals(r.params().layers().size(), r.spectra().size(), "one spectrum per dense layer");
       assertEquals(
           FIXTURES.get(name).getAsJsonArray("linearLayers").size(), r.params().layers().size());
       assertTrue(r.params().compressed() < r.params().original(), name);
@@ -172,7 +176,6 @@ class TorchScriptFixturesTest {
         .setData(DataSource.file(testCsv, DataOptions.defaults()))
         .optInputShape(shape)
         .optSkipLatency()
-        .optSpectra(false, 1)
         .build()
         .run();
   }

@@ -56,13 +56,11 @@ class ReportWritersTest {
         j.getAsJsonObject("params").getAsJsonArray("layers").get(0).getAsJsonObject();
     assertEquals(8, layer0.get("rank").getAsInt());
     assertEquals(64, layer0.getAsJsonArray("shape").get(0).getAsInt());
-    assertTrue(
-        j.getAsJsonObject("params")
-            .getAsJsonArray("layers")
-            .get(2)
-            .getAsJsonObject()
-            .get("rank")
-            .isJsonNull());
+    JsonObject layer2 =
+        j.getAsJsonObject("params").getAsJsonArray("layers").get(2).getAsJsonObject();
+    assertTrue(layer2.get("rank").isJsonNull());
+    assertEquals("its parent reads W | directly", layer2.get("note").getAsString());
+    assertTrue(layer0.get("note").isJsonNull());
     assertEquals(27_136, j.getAsJsonObject("size").get("original").getAsLong());
     assertEquals(11_674, j.getAsJsonObject("size").get("compressed").getAsLong());
     JsonObject acc = j.getAsJsonObject("accuracy");
@@ -121,7 +119,10 @@ class ReportWritersTest {
     assertTrue(md.contains("| top-1 accuracy | 97.50% | 96.11% | drop 1.39 pp |"), md);
     assertTrue(md.contains("| latency p50, batch 1 | 0.050 ms | 0.038 ms | 1.33x faster |"), md);
     assertTrue(md.contains("**Gate: passed**"), md);
-    assertTrue(md.contains("| `05Linear` | 10x32 | 330 | 330 | dense | 100.0% |"), md);
+    assertTrue(
+        md.contains(
+            "| `05Linear` | 10x32 | 330 | 330 | dense | 100.0% | its parent reads W \\| directly |"),
+        md);
   }
 
   @Test

@@ -47,11 +47,29 @@ public final class SampleReports {
             2218,
             List.of(
                 new LayerParameters(
-                    "01Linear", 64, 64, 4160, OptionalLong.of(1088), OptionalInt.of(8)),
+                    "01Linear",
+                    64,
+                    64,
+                    4160,
+                    OptionalLong.of(1088),
+                    OptionalInt.of(8),
+                    Optional.empty()),
                 new LayerParameters(
-                    "03Linear", 32, 64, 2080, OptionalLong.of(800), OptionalInt.of(8)),
+                    "03Linear",
+                    32,
+                    64,
+                    2080,
+                    OptionalLong.of(800),
+                    OptionalInt.of(8),
+                    Optional.empty()),
                 new LayerParameters(
-                    "05Linear", 10, 32, 330, OptionalLong.of(330), OptionalInt.empty())),
+                    "05Linear",
+                    10,
+                    32,
+                    330,
+                    OptionalLong.of(330),
+                    OptionalInt.empty(),
+                    Optional.of("its parent reads W | directly"))),
             "djl");
     Optional<AccuracyComparison> accuracy =
         labeled

@@ -59,6 +59,7 @@ public final class HtmlReportWriter implements ReportWriter {
       th { background:#f0f2f5; font-weight:600; font-size:12.5px; }
       tr:last-child td { border-bottom:none; }
       td.l, th.l { text-align:left; }
+      td.note { color:var(--muted); font-size:12.5px; }
       .plots { display:grid; grid-template-columns:repeat(auto-fill,minmax(460px,1fr)); gap:14px; }
       figure { margin:0; background:#fff; border:1px solid var(--line); border-radius:10px;
                padding:10px; }
@@ -462,8 +463,11 @@ public final class HtmlReportWriter implements ReportWriter {
     if (r.params().layers().isEmpty()) {
       return;
     }
+    boolean notes = r.params().layers().stream().anyMatch(l -> l.note().isPresent());
     h.append("<h2>Linear layers</h2><table><tr><th>layer</th><th>shape</th><th>original</th>")
-        .append("<th>compressed</th><th>rank</th><th>share</th></tr>");
+        .append("<th>compressed</th><th>rank</th><th>share</th>")
+        .append(notes ? "<th class=\"l\">note</th>" : "")
+        .append("</tr>");
     for (LayerParameters l : r.params().layers()) {
       h.append("<tr><td><code>")
           .append(escape(l.name()))
@@ -477,7 +481,11 @@ public final class HtmlReportWriter implements ReportWriter {
           .append(l.rank().isPresent() ? Integer.toString(l.rank().getAsInt()) : "dense")
           .append("</td><td>")
           .append(Fmt.share(l.ratio()))
-          .append("</td></tr>");
+          .append("</td>");
+      if (notes) {
+        h.append("<td class=\"l note\">").append(escape(l.note().orElse(""))).append("</td>");
+      }
+      h.append("</tr>");
     }
     h.append("</table>");
   }

@@ -69,6 +69,7 @@ public final class JsonReportWriter implements ReportWriter {
       o.add(
           "rank",
           l.rank().isPresent() ? new JsonPrimitive(l.rank().getAsInt()) : JsonNull.INSTANCE);
+      o.add("note", l.note().<JsonElement>map(JsonPrimitive::new).orElse(JsonNull.INSTANCE));
       layers.add(o);
     }
     params.add("layers", layers);

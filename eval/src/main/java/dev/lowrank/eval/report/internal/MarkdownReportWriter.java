@@ -77,8 +77,10 @@ public final class MarkdownReportWriter implements ReportWriter {
     md.append("<details><summary>Per-layer parameters (")
         .append(r.params().layers().size())
         .append(" linear layers)</summary>\n\n");
-    md.append("| layer | shape | original | compressed | rank | share |\n");
-    md.append("|:--|:--|--:|--:|--:|--:|\n");
+    boolean notes = r.params().layers().stream().anyMatch(l -> l.note().isPresent());
+    md.append("| layer | shape | original | compressed | rank | share |")
+        .append(notes ? " note |\n" : "\n");
+    md.append("|:--|:--|--:|--:|--:|--:|").append(notes ? ":--|\n" : "\n");
     for (LayerParameters l : r.params().layers()) {
       md.append("| `")
           .append(l.name())
@@ -92,7 +94,8 @@ public final class MarkdownReportWriter implements ReportWriter {
           .append(l.rank().isPresent() ? Integer.toString(l.rank().getAsInt()) : "dense")
           .append(" | ")
           .append(Fmt.share(l.ratio()))
-          .append(" |\n");
+          .append(" |")
+          .append(notes ? " " + l.note().orElse("").replace("|", "\\|") + " |\n" : "\n");
     }
     md.append("\n</details>\n\n");
 

@@ -229,12 +229,14 @@ public final class Plot {
    * Renders the plot.
    *
    * @param width the width in pixels
-   * @param height the height in pixels
+   * @param plotHeight the height in pixels with a one-row legend; each further legend row adds 18
    * @return an {@code <svg>} element
    */
-  public String toSvg(int width, int height) {
+  public String toSvg(int width, int plotHeight) {
     List<Series> legend = series.stream().filter(s -> !s.name.isEmpty()).toList();
     int legendRows = legendRows(legend, width);
+    // The legend adds height rather than taking it from the plot area.
+    int height = plotHeight + Math.max(0, legendRows - 1) * 18;
     double left = 72;
     double right = 24;
     double top = 40 + legendRows * 18;
