@@ -1,0 +1,61 @@
+package dev.lowrank.eval.latency;
+
+import dev.lowrank.eval.data.Dataset;
+import dev.lowrank.eval.data.SampleShape;
+import dev.lowrank.eval.latency.internal.InterleavedTimer;
+import dev.lowrank.eval.model.InferenceSession;
+import dev.lowrank.eval.progress.Progress;
+import dev.lowrank.format.ModelFileException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Measures the latency of an original and a compressed model side by side, per batch size, in one
+ * interleaved run (see {@link LatencySettings} for warm-up and stopping).
+ *
+ * <p>A timed run is what a Java caller sees: the batch copied into a native array, the forward
+ * pass, and the scores copied back. Batches are the data set's first samples (repeated if the set
+ * is smaller than the batch). The engine's intra-op thread count applies to both models alike.
+ */
+public final class LatencyBenchmark {
+
+  private LatencyBenchmark() {}
+
+  /**
+   * Measures both models at every batch size.
+   *
+   * @param original the original model's session
+   * @param compressed the compressed model's session
+   * @param data the samples to feed
+   * @param shape the per-sample input shape
+   * @param settings batch sizes, warm-up and stopping
+   * @param progress reports one unit per batch size
+   * @return one comparison per batch size, in the settings' order
+   * @throws ModelFileException if a model fails on a batch
+   */
+  public static List<LatencyComparison> run(
+      InferenceSession original,
+      InferenceSession compressed,
+      Dataset data,
+      SampleShape shape,
+      LatencySettings settings,
+      Progress progress)
+      throws ModelFileException {
+    InterleavedTimer timer = new InterleavedTimer(settings, System::nanoTime);
+    List<LatencyComparison> results = new ArrayList<>();
+    try (Progress.Step step = progress.start("latency", settings.batchSizes().size())) {
+      for (int batch : settings.batchSizes()) {
+        float[] x = new float[Math.multiplyExact(batch, data.featureCount())];
+        data.copyRows(0, batch, x);
+        InterleavedTimer.Times times =
+            timer.measure(
+                () -> original.run(x, batch, shape), () -> compressed.run(x, batch, shape));
+        results.add(
+            new LatencyComparison(
+                batch, LatencyStats.of(batch, times.a()), LatencyStats.of(batch, times.b())));
+        step.advance(1);
+      }
+    }
+    return results;
+  }
+}

@@ -1,0 +1,12 @@
+package dev.lowrank.eval.model;
+
+import java.nio.file.Path;
+
+/**
+ * A model file as a report describes it.
+ *
+ * @param path the file or directory
+ * @param format {@code djl} or {@code torchscript}
+ * @param sizeBytes its size on disk (for a directory, the sum of its files)
+ */
+public record ModelInfo(Path path, String format, long sizeBytes) {}

@@ -1,0 +1,419 @@
+package dev.lowrank.eval.sweep;
+
+import dev.lowrank.compress.CompressionSpec;
+import dev.lowrank.compress.Compressor;
+import dev.lowrank.compress.Manifest;
+import dev.lowrank.compress.RankPolicy;
+import dev.lowrank.eval.data.DataSource;
+import dev.lowrank.eval.data.Dataset;
+import dev.lowrank.eval.data.SampleShape;
+import dev.lowrank.eval.gate.Gate;
+import dev.lowrank.eval.progress.Progress;
+import dev.lowrank.eval.sweep.internal.SweepRunner;
+import dev.lowrank.format.ModelFileException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * Finds the smallest compressed model (fewest parameters) whose accuracy drop stays within a limit,
+ * and says which setting makes it.
+ *
+ * <p>Strategy. When every candidate is of one kind (all energies, all ratios, or all ranks), they
+ * are sorted by the size they lead to (ascending value) and, assuming that a larger setting is at
+ * least as accurate, a binary search finds the first candidate within the limit. Then {@code
+ * refinementSteps} bisection steps between the last failing and the first passing value look for a
+ * smaller passing setting (midpoint energies or ratios; integer midpoint ranks). When candidates
+ * are of mixed kinds, each is evaluated. In every case the answer is the passing model with the
+ * fewest parameters among all those evaluated, so a non-monotone curve can only cost optimality,
+ * never correctness. The default candidates are the energies 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95,
+ * 0.98, 0.99, 0.995 and 0.999: about 4 evaluations plus 3 refinements.
+ *
+ * <p>On unlabeled data the drop is the top-1 disagreement with the original (see {@link Gate}).
+ */
+public final class SmallestModelSearch {
+
+  /** The default candidate energies. */
+  public static final List<Double> DEFAULT_ENERGIES =
+      List.of(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999);
+
+  private final Sweep.Settings settings;
+  private final double maxDrop;
+  private final List<RankPolicy> candidates;
+  private final int refinementSteps;
+  private final Optional<Path> output;
+
+  private SmallestModelSearch(Builder b) {
+    this.settings = b.settings;
+    this.maxDrop = b.maxDrop;
+    this.candidates = b.candidates;
+    this.refinementSteps = b.refinementSteps;
+    this.output = b.output;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Runs the search, and writes the chosen model to the output when one is set and a setting
+   * passes.
+   *
+   * @return what was found
+   * @throws ModelFileException if the model or data cannot be used
+   * @throws IOException if a compressed model cannot be written
+   */
+  public SearchResult run() throws ModelFileException, IOException {
+    output.ifPresent(this::checkOutput);
+    try (SweepRunner runner = settings.open()) {
+      List<SweepPoint> evaluated = new ArrayList<>();
+      String strategy;
+      Kind kind = Kind.of(candidates);
+      try (Progress.Step step = settings.progress.start("search", candidates.size())) {
+        if (kind == Kind.MIXED) {
+          for (RankPolicy p : candidates) {
+            evaluated.add(runner.evaluate(p));
+            step.advance(1);
+          }
+          strategy = "evaluated every candidate (" + candidates.size() + ", of mixed kinds)";
+        } else {
+          strategy = bisect(runner, kind, evaluated, step);
+        }
+      }
+      Optional<SweepPoint> chosen =
+          evaluated.stream()
+              .filter(p -> p.gateDrop() <= maxDrop + 1e-12)
+              .min(Comparator.comparingLong(SweepPoint::parameters));
+      if (chosen.isPresent() && output.isPresent()) {
+        Compressor.compress(
+            settings.model, output.get(), settings.specs.apply(chosen.get().policy()));
+      }
+      return new SearchResult(maxDrop, chosen, runner.result(evaluated), strategy);
+    }
+  }
+
+  /**
+   * Refuses, before any work, an output the compressor would refuse at the end: an existing
+   * directory that is neither empty nor a lowrank output, or a file where a directory goes.
+   */
+  private void checkOutput(Path out) {
+    if (!Files.exists(out)) {
+      return;
+    }
+    boolean directoryModel = Files.isDirectory(settings.model);
+    if (directoryModel && !Files.isDirectory(out)) {
+      throw new IllegalArgumentException(
+          out + ": exists and is a file; a DJL model is written as a directory");
+    }
+    if (!directoryModel && Files.isDirectory(out)) {
+      throw new IllegalArgumentException(out + ": is a directory; give a file name for the output");
+    }
+    if (directoryModel && !Files.exists(out.resolve(Manifest.FILE_NAME))) {
+      try (Stream<Path> entries = Files.list(out)) {
+        if (entries.findAny().isPresent()) {
+          throw new IllegalArgumentException(
+              out + ": exists and is not a lowrank output; remove it or choose another path");
+        }
+      } catch (IOException e) {
+        throw new IllegalArgumentException(out + ": cannot be listed (" + e.getMessage() + ")", e);
+      }
+    }
+  }
+
+  private String bisect(
+      SweepRunner runner, Kind kind, List<SweepPoint> evaluated, Progress.Step step)
+      throws ModelFileException, IOException {
+    List<RankPolicy> sorted =
+        candidates.stream().sorted(Comparator.comparingDouble(kind::value)).distinct().toList();
+    int lo = -1;
+    int hi = sorted.size();
+    while (hi - lo > 1) {
+      int mid = (lo + hi) >>> 1;
+      SweepPoint p = runner.evaluate(sorted.get(mid));
+      evaluated.add(p);
+      step.advance(1);
+      if (p.gateDrop() <= maxDrop + 1e-12) {
+        hi = mid;
+      } else {
+        lo = mid;
+      }
+    }
+    int refined = 0;
+    if (lo >= 0 && hi < sorted.size()) {
+      double vlo = kind.value(sorted.get(lo));
+      double vhi = kind.value(sorted.get(hi));
+      for (int i = 0; i < refinementSteps; i++) {
+        Optional<RankPolicy> mid = kind.between(vlo, vhi);
+        if (mid.isEmpty()) {
+          break;
+        }
+        SweepPoint p = runner.evaluate(mid.get());
+        evaluated.add(p);
+        refined++;
+        if (p.gateDrop() <= maxDrop + 1e-12) {
+          vhi = kind.value(mid.get());
+        } else {
+          vlo = kind.value(mid.get());
+        }
+      }
+    }
+    return String.format(
+        Locale.ROOT,
+        "binary search over %d %s sorted ascending (assuming a larger setting is at least as"
+            + " accurate), then %d bisection step(s) between the last failing and the first"
+            + " passing value; the answer is the passing model with the fewest parameters",
+        sorted.size(),
+        kind.plural,
+        refined);
+  }
+
+  /** The kind of the candidates, which decides how to bisect between two of them. */
+  private enum Kind {
+    ENERGY("energies"),
+    RATIO("ratios"),
+    RANK("ranks"),
+    MIXED("settings");
+
+    final String plural;
+
+    Kind(String plural) {
+      this.plural = plural;
+    }
+
+    static Kind of(List<RankPolicy> policies) {
+      Kind kind = null;
+      for (RankPolicy p : policies) {
+        Kind k =
+            p instanceof RankPolicy.EnergyThreshold
+                ? ENERGY
+                : p instanceof RankPolicy.ParameterRatio
+                    ? RATIO
+                    : p instanceof RankPolicy.FixedRank ? RANK : MIXED;
+        if (kind != null && kind != k) {
+          return MIXED;
+        }
+        kind = k;
+      }
+      return kind == null ? MIXED : kind;
+    }
+
+    double value(RankPolicy p) {
+      if (p instanceof RankPolicy.EnergyThreshold e) {
+        return e.energy();
+      }
+      if (p instanceof RankPolicy.ParameterRatio r) {
+        return r.ratio();
+      }
+      if (p instanceof RankPolicy.FixedRank r) {
+        return r.rank();
+      }
+      return Double.MAX_VALUE;
+    }
+
+    Optional<RankPolicy> between(double lo, double hi) {
+      switch (this) {
+        case ENERGY:
+          return hi - lo < 1e-4
+              ? Optional.empty()
+              : Optional.of(RankPolicy.energy(round((lo + hi) / 2)));
+        case RATIO:
+          return hi - lo < 1e-4
+              ? Optional.empty()
+              : Optional.of(RankPolicy.ratio(round((lo + hi) / 2)));
+        case RANK:
+          int a = (int) lo;
+          int b = (int) hi;
+          return b - a <= 1 ? Optional.empty() : Optional.of(RankPolicy.rank((a + b) >>> 1));
+        default:
+          return Optional.empty();
+      }
+    }
+
+    private static double round(double v) {
+      return Math.round(v * 1e5) / 1e5;
+    }
+  }
+
+  /** Builds a {@link SmallestModelSearch}: {@code set*} is required, {@code opt*} optional. */
+  public static final class Builder {
+
+    private final Sweep.Settings settings = new Sweep.Settings();
+    private double maxDrop = Double.NaN;
+    private List<RankPolicy> candidates =
+        DEFAULT_ENERGIES.stream().map(RankPolicy::energy).toList();
+    private int refinementSteps = 3;
+    private Optional<Path> output = Optional.empty();
+
+    private Builder() {}
+
+    /**
+     * Sets the model to compress (required).
+     *
+     * @param model a DJL model directory or TorchScript file
+     * @return this builder
+     */
+    public Builder setModel(Path model) {
+      settings.model = model;
+      return this;
+    }
+
+    /**
+     * Sets the evaluation data (required).
+     *
+     * @param data the data source
+     * @return this builder
+     */
+    public Builder setData(DataSource data) {
+      settings.data = data;
+      return this;
+    }
+
+    /**
+     * Sets the evaluation data from memory.
+     *
+     * @param data the samples
+     * @return this builder
+     */
+    public Builder setData(Dataset data) {
+      return setData(DataSource.of(data));
+    }
+
+    /**
+     * Sets the largest accuracy drop allowed (required).
+     *
+     * @param maxAccuracyDrop a fraction in [0, 1] (0.01 = one percentage point)
+     * @return this builder
+     */
+    public Builder setMaxAccuracyDrop(double maxAccuracyDrop) {
+      this.maxDrop = maxAccuracyDrop;
+      return this;
+    }
+
+    /**
+     * Sets the candidate settings (default {@link SmallestModelSearch#DEFAULT_ENERGIES}).
+     *
+     * @param candidates the settings to search
+     * @return this builder
+     */
+    public Builder optCandidates(List<RankPolicy> candidates) {
+      this.candidates = List.copyOf(candidates);
+      return this;
+    }
+
+    /**
+     * Sets the number of bisection steps after the binary search (default 3).
+     *
+     * @param steps at least 0
+     * @return this builder
+     */
+    public Builder optRefinementSteps(int steps) {
+      this.refinementSteps = steps;
+      return this;
+    }
+
+    /**
+     * Writes the chosen model here (a directory for DJL, a file for TorchScript).
+     *
+     * @param output the path, not the input model
+     * @return this builder
+     */
+    public Builder optOutput(Path output) {
+      this.output = Optional.of(output);
+      return this;
+    }
+
+    /**
+     * Sets the per-sample input shape.
+     *
+     * @param shape the shape
+     * @return this builder
+     */
+    public Builder optInputShape(SampleShape shape) {
+      settings.inputShape = Optional.of(shape);
+      return this;
+    }
+
+    /**
+     * Sets the batch size of the accuracy passes (default 64).
+     *
+     * @param batchSize at least 1
+     * @return this builder
+     */
+    public Builder optBatchSize(int batchSize) {
+      settings.batchSize = batchSize;
+      return this;
+    }
+
+    /**
+     * Sets how a policy becomes a compression spec (default: the policy alone).
+     *
+     * @param specs the spec for each policy
+     * @return this builder
+     */
+    public Builder optSpecs(Function<RankPolicy, CompressionSpec> specs) {
+      settings.specs = specs;
+      return this;
+    }
+
+    /**
+     * Keeps the evaluated models in a directory (default: a temporary one, deleted at the end).
+     *
+     * @param dir the directory
+     * @return this builder
+     */
+    public Builder optWorkDirectory(Path dir) {
+      settings.workDirectory = Optional.of(dir);
+      return this;
+    }
+
+    /**
+     * Sets where progress is reported.
+     *
+     * @param progress the progress
+     * @return this builder
+     */
+    public Builder optProgress(Progress progress) {
+      settings.progress = progress;
+      return this;
+    }
+
+    /**
+     * Checks and builds the search.
+     *
+     * @return the search
+     * @throws IllegalArgumentException if a required setting is missing or out of range
+     */
+    public SmallestModelSearch build() {
+      settings.validate();
+      Gate.checkLimit(maxDrop);
+      if (candidates.isEmpty()) {
+        throw new IllegalArgumentException("Give at least one candidate setting");
+      }
+      if (refinementSteps < 0) {
+        throw new IllegalArgumentException("Refinement steps must be >= 0");
+      }
+      if (output.isPresent()
+          && output
+              .get()
+              .toAbsolutePath()
+              .normalize()
+              .equals(settings.model.toAbsolutePath().normalize())) {
+        throw new IllegalArgumentException(
+            output.get() + ": the output is the input model; choose another path");
+      }
+      return new SmallestModelSearch(this);
+    }
+  }
+}

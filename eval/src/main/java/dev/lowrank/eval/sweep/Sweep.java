@@ -1,0 +1,220 @@
+package dev.lowrank.eval.sweep;
+
+import dev.lowrank.compress.CompressionSpec;
+import dev.lowrank.compress.RankPolicy;
+import dev.lowrank.eval.data.DataSource;
+import dev.lowrank.eval.data.Dataset;
+import dev.lowrank.eval.data.SampleShape;
+import dev.lowrank.eval.progress.Progress;
+import dev.lowrank.eval.sweep.internal.SweepRunner;
+import dev.lowrank.format.ModelFileException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Compresses a model at each of several settings (ranks 4, 8, 16, 32, or energies 0.8, 0.9, 0.99)
+ * and evaluates every result on the same data: the curve of accuracy against parameters.
+ *
+ * <pre>{@code
+ * SweepResult curve = Sweep.builder()
+ *     .setModel(Path.of("mlp"))
+ *     .setData(DataSource.file(Path.of("test.csv"), DataOptions.defaults()))
+ *     .setPolicies(List.of(RankPolicy.rank(4), RankPolicy.rank(8), RankPolicy.rank(16)))
+ *     .build().run();
+ * }</pre>
+ */
+public final class Sweep {
+
+  private final Settings settings;
+  private final List<RankPolicy> policies;
+
+  private Sweep(Settings settings, List<RankPolicy> policies) {
+    this.settings = settings;
+    this.policies = policies;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Runs the sweep.
+   *
+   * @return one point per setting, in the order given
+   * @throws ModelFileException if the model or data cannot be used, or a compressed model fails
+   * @throws IOException if a compressed model cannot be written
+   * @throws IllegalArgumentException if a setting does not fit the model (e.g. a rank above every
+   *     layer's)
+   */
+  public SweepResult run() throws ModelFileException, IOException {
+    try (SweepRunner runner = settings.open()) {
+      List<SweepPoint> points = new ArrayList<>();
+      try (Progress.Step step = settings.progress.start("sweep", policies.size())) {
+        for (RankPolicy policy : policies) {
+          points.add(runner.evaluate(policy));
+          step.advance(1);
+        }
+      }
+      return runner.result(points);
+    }
+  }
+
+  /** The settings a sweep and a search share. */
+  static final class Settings {
+    Path model;
+    DataSource data;
+    Optional<SampleShape> inputShape = Optional.empty();
+    int batchSize = 64;
+    Function<RankPolicy, CompressionSpec> specs =
+        p -> CompressionSpec.builder().setPolicy(p).build();
+    Optional<Path> workDirectory = Optional.empty();
+    Progress progress = Progress.none();
+
+    void validate() {
+      if (model == null) {
+        throw new IllegalArgumentException("Set the model to compress with setModel");
+      }
+      if (data == null) {
+        throw new IllegalArgumentException("Set the evaluation data with setData");
+      }
+      if (batchSize < 1) {
+        throw new IllegalArgumentException("The batch size must be at least 1, got " + batchSize);
+      }
+    }
+
+    SweepRunner open() throws ModelFileException, IOException {
+      return new SweepRunner(model, data, inputShape, batchSize, specs, workDirectory, progress);
+    }
+  }
+
+  /** Builds a {@link Sweep}: {@code set*} is required, {@code opt*} optional. */
+  public static final class Builder {
+
+    private final Settings settings = new Settings();
+    private List<RankPolicy> policies;
+
+    private Builder() {}
+
+    /**
+     * Sets the model to compress (required).
+     *
+     * @param model a DJL model directory or TorchScript file
+     * @return this builder
+     */
+    public Builder setModel(Path model) {
+      settings.model = model;
+      return this;
+    }
+
+    /**
+     * Sets the evaluation data (required).
+     *
+     * @param data the data source
+     * @return this builder
+     */
+    public Builder setData(DataSource data) {
+      settings.data = data;
+      return this;
+    }
+
+    /**
+     * Sets the evaluation data from memory (required, or {@link #setData(DataSource)}).
+     *
+     * @param data the samples
+     * @return this builder
+     */
+    public Builder setData(Dataset data) {
+      return setData(DataSource.of(data));
+    }
+
+    /**
+     * Sets the settings to try (required).
+     *
+     * @param policies e.g. ranks 4, 8, 16, 32
+     * @return this builder
+     */
+    public Builder setPolicies(List<RankPolicy> policies) {
+      this.policies = List.copyOf(policies);
+      return this;
+    }
+
+    /**
+     * Sets the per-sample input shape (default: the model's stored one, else flat features).
+     *
+     * @param shape the shape
+     * @return this builder
+     */
+    public Builder optInputShape(SampleShape shape) {
+      settings.inputShape = Optional.of(shape);
+      return this;
+    }
+
+    /**
+     * Sets the batch size of the accuracy passes (default 64).
+     *
+     * @param batchSize at least 1
+     * @return this builder
+     */
+    public Builder optBatchSize(int batchSize) {
+      settings.batchSize = batchSize;
+      return this;
+    }
+
+    /**
+     * Sets how a policy becomes a compression spec (default: the policy alone), e.g. to add
+     * per-layer rules that keep the classifier head dense.
+     *
+     * @param specs the spec for each policy
+     * @return this builder
+     */
+    public Builder optSpecs(Function<RankPolicy, CompressionSpec> specs) {
+      settings.specs = specs;
+      return this;
+    }
+
+    /**
+     * Keeps the compressed models in a directory (default: a temporary one, deleted at the end).
+     *
+     * @param dir the directory, created if needed
+     * @return this builder
+     */
+    public Builder optWorkDirectory(Path dir) {
+      settings.workDirectory = Optional.of(dir);
+      return this;
+    }
+
+    /**
+     * Sets where progress is reported (default: nowhere).
+     *
+     * @param progress the progress
+     * @return this builder
+     */
+    public Builder optProgress(Progress progress) {
+      settings.progress = progress;
+      return this;
+    }
+
+    /**
+     * Checks and builds the sweep.
+     *
+     * @return the sweep
+     * @throws IllegalArgumentException if a required setting is missing
+     */
+    public Sweep build() {
+      settings.validate();
+      if (policies == null || policies.isEmpty()) {
+        throw new IllegalArgumentException("Give at least one setting with setPolicies");
+      }
+      return new Sweep(settings, policies);
+    }
+  }
+}
