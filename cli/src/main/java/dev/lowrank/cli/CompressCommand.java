@@ -4,6 +4,11 @@ import dev.lowrank.cli.internal.Reports;
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
+import dev.lowrank.eval.gate.Gate;
+import dev.lowrank.eval.progress.ProgressBars;
+import dev.lowrank.eval.report.ReportWriters;
+import dev.lowrank.eval.sweep.SearchResult;
+import dev.lowrank.eval.sweep.SmallestModelSearch;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -50,10 +55,27 @@ final class CompressCommand implements Callable<Integer> {
       description = "Also write the per-layer report as JSON.")
   Path report;
 
+  @Option(
+      names = "--max-accuracy-drop",
+      paramLabel = "D",
+      description =
+          "Instead of --rank/--ratio/--energy: find the smallest model whose top-1 accuracy drop on"
+              + " --data stays within D (a fraction, 0.01 = one percentage point), write it, and"
+              + " say which setting it is. Exit 1 if no setting stays within D.")
+  Double maxDrop;
+
+  @Mixin DataOptions data;
+
   @Mixin VerboseOption verbose;
 
   @Override
   public Integer call() throws Exception {
+    if (maxDrop != null) {
+      return search();
+    }
+    if (data.present()) {
+      throw new IllegalArgumentException("--data is only used with --max-accuracy-drop");
+    }
     CompressionSpec compression = withModel(policy::spec);
     CompressionResult result = withModel(() -> Compressor.compress(model, out, compression));
     PrintWriter w = spec.commandLine().getOut();
@@ -62,6 +84,45 @@ final class CompressCommand implements Callable<Integer> {
     w.println("wrote " + out);
     if (report != null) {
       Reports.writeJson(report, result.toJson());
+      w.println("report " + report);
+    }
+    w.flush();
+    return ExitCodes.OK;
+  }
+
+  private int search() throws Exception {
+    if (policy.hasPolicy()) {
+      throw new IllegalArgumentException(
+          "give either --max-accuracy-drop (the search picks the setting) or one of --rank,"
+              + " --ratio, --energy");
+    }
+    Gate.checkLimit(maxDrop);
+    SmallestModelSearch.Builder b =
+        SmallestModelSearch.builder()
+            .setModel(model)
+            .setData(data.source())
+            .setMaxAccuracyDrop(maxDrop)
+            .optSpecs(policy::spec)
+            .optOutput(out)
+            .optProgress(ProgressBars.auto());
+    data.shape().ifPresent(b::optInputShape);
+    SearchResult result = withModel(() -> b.build().run());
+    PrintWriter w = spec.commandLine().getOut();
+    w.print(ReportWriters.text().render(result));
+    if (result.chosen().isEmpty()) {
+      w.flush();
+      PrintWriter err = spec.commandLine().getErr();
+      err.println("lowrank compress: " + model + ": " + result.summary());
+      err.flush();
+      return ExitCodes.CHECK_FAILED;
+    }
+    CompressionResult chosen = result.chosen().get().compression();
+    w.print(Reports.layerTable(chosen));
+    w.println(Reports.totals(chosen));
+    w.println("chosen " + result.summary());
+    w.println("wrote " + out);
+    if (report != null) {
+      Reports.writeJson(report, chosen.toJson());
       w.println("report " + report);
     }
     w.flush();

@@ -22,6 +22,8 @@ import picocli.CommandLine.Spec;
       DemoCommand.class,
       InspectCommand.class,
       CompressCommand.class,
+      EvalCommand.class,
+      SweepCommand.class,
       CommandLine.HelpCommand.class
     })
 final class LowrankCommand implements Runnable {

@@ -1,0 +1,107 @@
+package dev.lowrank.cli;
+
+import dev.lowrank.datasets.Digits;
+import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.eval.data.DataSource;
+import dev.lowrank.eval.data.Dataset;
+import dev.lowrank.eval.data.SampleShape;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/**
+ * The options that name evaluation data, shared by eval, sweep and compress: a CSV, {@code
+ * .npy}/{@code .npz} file or image folder, or {@code digits} for the bundled digits test split.
+ */
+public final class DataOptions {
+
+  /** The name that selects the bundled UCI digits test split. */
+  static final String DIGITS = "digits";
+
+  @Option(
+      names = "--data",
+      paramLabel = "DATA",
+      description =
+          "Labeled (or unlabeled) data: a CSV with a header, a .npy/.npz file (x, y), an image"
+              + " folder (one sub-folder per class), or 'digits' for the bundled digits test"
+              + " split (360 images).")
+  Path data;
+
+  @Option(
+      names = "--label-column",
+      paramLabel = "NAME",
+      description = "The CSV column holding the labels (default: label).")
+  String labelColumn;
+
+  @Option(
+      names = "--no-labels",
+      description = "Treat the data as unlabeled: report output fidelity instead of accuracy.")
+  boolean unlabeled;
+
+  @Option(
+      names = "--input-shape",
+      paramLabel = "SHAPE",
+      description =
+          "Shape of one input sample, e.g. 1x8x8 for a CNN or 8x8 for a row transformer"
+              + " (default: the DJL model's stored shape, else flat rows).")
+  String inputShape;
+
+  /**
+   * Returns whether --data was given.
+   *
+   * @return {@code true} if there is data
+   */
+  public boolean present() {
+    return data != null;
+  }
+
+  /**
+   * Returns the data source the options name.
+   *
+   * @return the source
+   * @throws IllegalArgumentException if --data is missing
+   */
+  public DataSource source() {
+    if (data == null) {
+      throw new IllegalArgumentException("give the evaluation data with --data DATA");
+    }
+    if (data.toString().equals(DIGITS) && !Files.exists(data)) {
+      Dataset digits = digitsTest();
+      return DataSource.of(unlabeled ? digits.withoutLabels() : digits);
+    }
+    dev.lowrank.eval.data.DataOptions.Builder b = dev.lowrank.eval.data.DataOptions.builder();
+    if (labelColumn != null) {
+      b.optLabelColumn(labelColumn);
+    }
+    if (unlabeled) {
+      b.optUnlabeled();
+    }
+    return DataSource.file(data, b.build());
+  }
+
+  /**
+   * Returns the per-sample input shape, if given.
+   *
+   * @return the shape
+   * @throws IllegalArgumentException if the text is not a shape
+   */
+  public Optional<SampleShape> shape() {
+    return Optional.ofNullable(inputShape).map(SampleShape::parse);
+  }
+
+  /**
+   * Returns the bundled digits test split as an evaluation data set.
+   *
+   * @return 360 labeled samples of 64 features
+   */
+  static Dataset digitsTest() {
+    LabeledData test = Digits.test();
+    return Dataset.builder()
+        .setName("digits test split")
+        .setFeatures(test.flatFeatures(), test.featureCount())
+        .optLabels(test.labels())
+        .optFormat("bundled")
+        .build();
+  }
+}
