@@ -11,6 +11,8 @@ import dev.lowrank.eval.gate.Gate;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.sweep.internal.SweepRunner;
 import dev.lowrank.format.ModelFileException;
+import dev.lowrank.format.ModelFormats;
+import dev.lowrank.format.SourceModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +35,10 @@ import java.util.stream.Stream;
  * smaller passing setting (midpoint energies or ratios; integer midpoint ranks). When candidates
  * are of mixed kinds, each is evaluated. In every case the answer is the passing model with the
  * fewest parameters among all those evaluated, so a non-monotone curve can only cost optimality,
- * never correctness. The default candidates are the energies 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95,
- * 0.98, 0.99, 0.995 and 0.999: about 4 evaluations plus 3 refinements.
+ * never correctness. By default two such searches run, one over the energies 0.5, 0.6, 0.7, 0.8,
+ * 0.85, 0.9, 0.95, 0.98, 0.99, 0.995 and 0.999 (which follow each layer's spectrum) and one over
+ * the parameter ratios 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8 and 0.9 (which follow the
+ * size directly): about 8 evaluations plus 6 refinements, and the smaller passing model wins.
  *
  * <p>On unlabeled data the drop is the top-1 disagreement with the original (see {@link Gate}).
  */
@@ -44,16 +48,20 @@ public final class SmallestModelSearch {
   public static final List<Double> DEFAULT_ENERGIES =
       List.of(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999);
 
+  /** The default candidate ranks, cut to the model's largest layer side. */
+  public static final List<Integer> DEFAULT_RANKS =
+      List.of(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096);
+
   private final Sweep.Settings settings;
   private final double maxDrop;
-  private final List<RankPolicy> candidates;
+  private final Optional<List<RankPolicy>> candidates;
   private final int refinementSteps;
   private final Optional<Path> output;
 
   private SmallestModelSearch(Builder b) {
     this.settings = b.settings;
     this.maxDrop = b.maxDrop;
-    this.candidates = b.candidates;
+    this.candidates = Optional.ofNullable(b.candidates);
     this.refinementSteps = b.refinementSteps;
     this.output = b.output;
   }
@@ -80,18 +88,29 @@ public final class SmallestModelSearch {
     try (SweepRunner runner = settings.open()) {
       List<SweepPoint> evaluated = new ArrayList<>();
       String strategy;
-      Kind kind = Kind.of(candidates);
-      try (Progress.Step step = settings.progress.start("search", candidates.size())) {
-        if (kind == Kind.MIXED) {
-          for (RankPolicy p : candidates) {
-            evaluated.add(runner.evaluate(p));
-            step.advance(1);
+      List<List<RankPolicy>> groups =
+          candidates
+              .map(List::of)
+              .orElse(
+                  List.of(
+                      DEFAULT_ENERGIES.stream().map(RankPolicy::energy).toList(), defaultRanks()));
+      List<String> strategies = new ArrayList<>();
+      int total = groups.stream().mapToInt(List::size).sum();
+      try (Progress.Step step = settings.progress.start("search", total)) {
+        for (List<RankPolicy> group : groups) {
+          Kind kind = Kind.of(group);
+          if (kind == Kind.MIXED) {
+            for (RankPolicy p : group) {
+              evaluated.add(runner.evaluate(p));
+              step.advance(1);
+            }
+            strategies.add("evaluated every candidate (" + group.size() + ", of mixed kinds)");
+          } else {
+            strategies.add(bisect(runner, kind, group, evaluated, step));
           }
-          strategy = "evaluated every candidate (" + candidates.size() + ", of mixed kinds)";
-        } else {
-          strategy = bisect(runner, kind, evaluated, step);
         }
       }
+      strategy = String.join("; ", strategies);
       Optional<SweepPoint> chosen =
           evaluated.stream()
               .filter(p -> p.gateDrop() <= maxDrop + 1e-12)
@@ -132,11 +151,28 @@ public final class SmallestModelSearch {
     }
   }
 
+  private List<RankPolicy> defaultRanks() throws ModelFileException {
+    int largest;
+    try (SourceModel source = ModelFormats.open(settings.model)) {
+      largest =
+          source.linearLayers().stream()
+              .filter(l -> l.lowRank().isEmpty() && l.ineligible().isEmpty())
+              .mapToInt(l -> Math.min(l.outFeatures(), l.inFeatures()))
+              .max()
+              .orElse(0);
+    }
+    return DEFAULT_RANKS.stream().filter(r -> r < largest).map(RankPolicy::rank).toList();
+  }
+
   private String bisect(
-      SweepRunner runner, Kind kind, List<SweepPoint> evaluated, Progress.Step step)
+      SweepRunner runner,
+      Kind kind,
+      List<RankPolicy> group,
+      List<SweepPoint> evaluated,
+      Progress.Step step)
       throws ModelFileException, IOException {
     List<RankPolicy> sorted =
-        candidates.stream().sorted(Comparator.comparingDouble(kind::value)).distinct().toList();
+        group.stream().sorted(Comparator.comparingDouble(kind::value)).distinct().toList();
     int lo = -1;
     int hi = sorted.size();
     while (hi - lo > 1) {
@@ -251,8 +287,7 @@ public final class SmallestModelSearch {
 
     private final Sweep.Settings settings = new Sweep.Settings();
     private double maxDrop = Double.NaN;
-    private List<RankPolicy> candidates =
-        DEFAULT_ENERGIES.stream().map(RankPolicy::energy).toList();
+    private List<RankPolicy> candidates;
     private int refinementSteps = 3;
     private Optional<Path> output = Optional.empty();
 
@@ -302,7 +337,9 @@ public final class SmallestModelSearch {
     }
 
     /**
-     * Sets the candidate settings (default {@link SmallestModelSearch#DEFAULT_ENERGIES}).
+     * Sets the candidate settings (default: a search over {@link
+     * SmallestModelSearch#DEFAULT_ENERGIES} and one over {@link
+     * SmallestModelSearch#DEFAULT_RANKS}).
      *
      * @param candidates the settings to search
      * @return this builder
@@ -398,7 +435,7 @@ public final class SmallestModelSearch {
     public SmallestModelSearch build() {
       settings.validate();
       Gate.checkLimit(maxDrop);
-      if (candidates.isEmpty()) {
+      if (candidates != null && candidates.isEmpty()) {
         throw new IllegalArgumentException("Give at least one candidate setting");
       }
       if (refinementSteps < 0) {

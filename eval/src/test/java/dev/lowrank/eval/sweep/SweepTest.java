@@ -74,8 +74,12 @@ class SweepTest {
         assertTrue(p.parameters() >= chosen.parameters(), "the fewest-parameter passing point");
       }
     }
-    assertTrue(r.evaluated().points().size() <= 4 + 3, "binary search plus refinement");
+    assertTrue(r.evaluated().points().size() <= 2 * (4 + 3), "two binary searches plus refinement");
     assertTrue(r.strategy().startsWith("binary search over 11 energies"), r.strategy());
+    assertTrue(r.strategy().contains("; binary search over"), "then over ranks: " + r.strategy());
+    assertTrue(
+        r.evaluated().points().stream()
+            .anyMatch(p -> p.policy() instanceof dev.lowrank.compress.RankPolicy.FixedRank));
     assertTrue(r.summary().startsWith(chosen.setting() + ": "), r.summary());
     try (InferenceModel m = InferenceModel.load(out)) {
       assertEquals("djl", m.format());
