@@ -1,21 +1,108 @@
 package dev.lowrank.linalg;
 
+import dev.lowrank.linalg.internal.AutoSvd;
+import dev.lowrank.linalg.internal.BlasThreads;
 import dev.lowrank.linalg.internal.LapackExactSvd;
+import dev.lowrank.linalg.internal.RandomizedSvd;
+import java.util.List;
 
 /**
  * The factory of {@link SvdBackend}s: callers ask for a method by name and never name an
  * implementation class.
+ *
+ * <p>Every backend is stateless and thread-safe, and a randomized one gives the same result for the
+ * same seed and matrix whatever the order or thread of the calls.
+ *
+ * <p><b>Threads.</b> All backends run on one process-wide OpenBLAS, whose calls use {@link
+ * #blasThreads()} threads each (by default one per processor). When a caller factorizes {@code P}
+ * matrices at once on {@code C} cores, it should first call {@link #setBlasThreads
+ * setBlasThreads(max(1, C / P))}: {@code P} concurrent calls with {@code C} threads each would
+ * oversubscribe the cores, and OpenBLAS threads spin while they wait. With one thread, a call runs
+ * entirely on the calling thread. See {@code docs/linalg.md} for the measurements.
  */
 public final class SvdBackends {
+
+  /** The names {@link #named} accepts, as the CLI spells them. */
+  public static final List<String> NAMES = List.of("exact", "randomized", "auto");
 
   private SvdBackends() {}
 
   /**
-   * Returns the exact backend: LAPACK {@code sgesdd} on the whole matrix.
+   * Returns the exact backend: LAPACK {@code sgesdd} on the whole matrix; results hold all {@code
+   * min(n, m)} triplets and are named {@code "exact"}.
    *
    * @return the exact backend
    */
   public static SvdBackend exact() {
     return new LapackExactSvd();
+  }
+
+  /**
+   * Returns the randomized backend: the randomized SVD of Halko, Martinsson and Tropp for a fixed
+   * rank (results named {@code "randomized"}, holding exactly the rank asked for), and the blocked
+   * fixed-precision randQB of Yu, Gu and Li for an energy fraction (named {@code
+   * "randomized-fixed-precision"}, or {@code "exact-fallback"} when the basis would outgrow half of
+   * {@code min(n, m)} or the fraction is within 1e-5 of 1).
+   *
+   * <p>Defaults: oversampling 32, 7 passes over the matrix (HMT power iterations q = 2.5), blocks
+   * of 32 with 3 power iterations for energy targets; see {@code docs/linalg.md}.
+   *
+   * @param seed seed of the Gaussian test matrices
+   * @return the randomized backend
+   */
+  public static SvdBackend randomized(long seed) {
+    return new RandomizedSvd(seed, RandomizedSvd.Settings.DEFAULTS);
+  }
+
+  /**
+   * Returns the automatic backend: per matrix, the exact SVD for small matrices ({@code min(n, m) <
+   * 96}) and for ranks whose sketch exceeds half of {@code min(n, m)}, the randomized one
+   * otherwise; an energy target gets the fixed-precision variant, which hands over to the exact SVD
+   * when its basis would outgrow a third of {@code min(n, m)}. Results name the method that ran.
+   *
+   * @param seed seed of the randomized backend's test matrices
+   * @return the automatic backend
+   */
+  public static SvdBackend auto(long seed) {
+    return new AutoSvd(seed, RandomizedSvd.Settings.DEFAULTS);
+  }
+
+  /**
+   * Returns the backend called {@code name}.
+   *
+   * @param name one of {@link #NAMES}: {@code exact}, {@code randomized} or {@code auto}
+   * @param seed seed of the randomized test matrices (ignored by {@code exact})
+   * @return the backend
+   * @throws IllegalArgumentException if the name is unknown
+   */
+  public static SvdBackend named(String name, long seed) {
+    return switch (name) {
+      case "exact" -> exact();
+      case "randomized" -> randomized(seed);
+      case "auto" -> auto(seed);
+      default ->
+          throw new IllegalArgumentException(
+              "Unknown SVD method '" + name + "'; use one of " + String.join(", ", NAMES) + ".");
+    };
+  }
+
+  /**
+   * Sets how many threads each OpenBLAS call may use, process-wide. Call it before factorizing in
+   * parallel, not while factorizations run.
+   *
+   * @param threads at least 1
+   * @throws IllegalArgumentException if {@code threads < 1}
+   */
+  public static void setBlasThreads(int threads) {
+    BlasThreads.set(threads);
+  }
+
+  /**
+   * Returns how many threads each OpenBLAS call may use.
+   *
+   * @return the count, at least 1
+   */
+  public static int blasThreads() {
+    return BlasThreads.get();
   }
 }
