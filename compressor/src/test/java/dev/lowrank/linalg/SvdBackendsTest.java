@@ -36,4 +36,13 @@ class SvdBackendsTest {
     assertEquals(before, SvdBackends.blasThreads());
     assertThrows(IllegalArgumentException.class, () -> SvdBackends.setBlasThreads(0));
   }
+
+  @Test
+  void blasThreadsForSplitsTheProcessorsAmongParallelCalls() {
+    int processors = Runtime.getRuntime().availableProcessors();
+    assertEquals(processors, SvdBackends.blasThreadsFor(1));
+    assertEquals(Math.max(1, processors / 2), SvdBackends.blasThreadsFor(2));
+    assertEquals(1, SvdBackends.blasThreadsFor(processors + 1));
+    assertThrows(IllegalArgumentException.class, () -> SvdBackends.blasThreadsFor(0));
+  }
 }

@@ -208,8 +208,16 @@ public final class RandomizedSvd implements SvdBackend {
         addBlock(op, q.columns(0, k), bt.columns(0, k), q.columns(k, k + b), random);
         NativeMatrix bi = bt.columns(k, k + b);
         op.timesTransposed(q.columns(k, k + b), bi);
-        captured += bi.frobeniusNormSquared();
+        double blockEnergy = bi.frobeniusNormSquared();
+        captured += blockEnergy;
         k += b;
+        // Later directions capture no more than this block's average (the spectrum decreases), so
+        // this many more columns are needed at least; hand over now if they cannot fit.
+        if (captured < goal
+            && blockEnergy > 0
+            && k + (goal - captured) / (blockEnergy / b) > capacity) {
+          return LapackExactSvd.decompose(w, energy, FALLBACK_METHOD);
+        }
       }
       try (NativeMatrix.Svd small = bt.columns(0, k).svdDestroying();
           NativeMatrix left = NativeMatrix.product(q.columns(0, k), false, small.vt(), true)) {
