@@ -39,33 +39,41 @@ public final class SvdReport {
    * @param rank the rank of the fixed-rank factorizations
    * @param runs timed runs of each randomized factorization (the median counts)
    * @param exactRuns timed runs of each exact SVD
-   * @param blasThreads OpenBLAS threads for our backends, and threads for torch
+   * @param blasThreads OpenBLAS threads for our backends
+   * @param torchThreads threads for torch and its BLAS; 0 keeps torch's own default
    * @param python the interpreter that runs the PyTorch reference, or empty to skip it
    * @param seed seed of the matrices and sketches
    */
   public record Options(
-      int rank, int runs, int exactRuns, int blasThreads, Optional<Path> python, long seed) {
+      int rank,
+      int runs,
+      int exactRuns,
+      int blasThreads,
+      int torchThreads,
+      Optional<Path> python,
+      long seed) {
 
     /** The interpreter the report looks for by default. */
     public static final Path DEFAULT_PYTHON = Path.of("/usr/bin/python3");
 
     /** Checks the values. */
     public Options {
-      if (rank < 1 || runs < 1 || exactRuns < 1 || blasThreads < 1) {
+      if (rank < 1 || runs < 1 || exactRuns < 1 || blasThreads < 1 || torchThreads < 0) {
         throw new IllegalArgumentException(
-            "rank, runs, exact runs and BLAS threads must be >= 1, got "
-                + List.of(rank, runs, exactRuns, blasThreads));
+            "rank, runs, exact runs and BLAS threads must be >= 1 and torch threads >= 0, got "
+                + List.of(rank, runs, exactRuns, blasThreads, torchThreads));
       }
     }
 
     /**
      * Returns the defaults: rank 128, 5 randomized and 3 exact runs, the current OpenBLAS thread
-     * count, {@code /usr/bin/python3}, seed 42.
+     * count for us and for torch, {@code /usr/bin/python3}, seed 42.
      *
      * @return the default options
      */
     public static Options defaults() {
-      return new Options(128, 5, 3, SvdBackends.blasThreads(), Optional.of(DEFAULT_PYTHON), 42);
+      int threads = SvdBackends.blasThreads();
+      return new Options(128, 5, 3, threads, threads, Optional.of(DEFAULT_PYTHON), 42);
     }
   }
 
@@ -206,7 +214,7 @@ public final class SvdReport {
         shapes,
         shapes,
         options.rank(),
-        options.blasThreads(),
+        options.torchThreads(),
         options.runs(),
         options.exactRuns());
   }

@@ -10,12 +10,13 @@ final class SvdReportCommand {
       String.join(
           "\n",
           "usage: SvdReport [--json] [--check] [--no-torch | --python PATH] [--threads N]",
-          "                 [--runs N] [--exact-runs N] [--rank N] [--seed N]",
+          "                 [--torch-threads N] [--runs N] [--exact-runs N] [--rank N] [--seed N]",
           "  --json        print JSON instead of a table",
           "  --check       exit 1 when a ratio misses its target",
           "  --no-torch    skip the PyTorch reference",
           "  --python      the interpreter with torch (default /usr/bin/python3)",
-          "  --threads     OpenBLAS threads, and torch threads (default: OpenBLAS's current)",
+          "  --threads     OpenBLAS threads (default: OpenBLAS's current)",
+          "  --torch-threads  torch threads; 0 keeps torch's default (default: as --threads)",
           "  --runs        timed runs of each randomized SVD (default 5)",
           "  --exact-runs  timed runs of each exact SVD (default 3)",
           "  --rank        rank of the fixed-rank factorizations (default 128)",
@@ -44,6 +45,7 @@ final class SvdReportCommand {
     int runs = defaults.runs();
     int exactRuns = defaults.exactRuns();
     int threads = defaults.blasThreads();
+    int torchThreads = -1;
     Optional<Path> python = defaults.python();
     long seed = defaults.seed();
     boolean json = false;
@@ -59,6 +61,7 @@ final class SvdReportCommand {
         }
         case "--python" -> python = Optional.of(Path.of(value(args, ++i, arg)));
         case "--threads" -> threads = number(args, ++i, arg);
+        case "--torch-threads" -> torchThreads = number(args, ++i, arg);
         case "--runs" -> runs = number(args, ++i, arg);
         case "--exact-runs" -> exactRuns = number(args, ++i, arg);
         case "--rank" -> rank = number(args, ++i, arg);
@@ -67,7 +70,17 @@ final class SvdReportCommand {
       }
     }
     return new Parsed(
-        new SvdReport.Options(rank, runs, exactRuns, threads, python, seed), json, check, false);
+        new SvdReport.Options(
+            rank,
+            runs,
+            exactRuns,
+            threads,
+            torchThreads < 0 ? threads : torchThreads,
+            python,
+            seed),
+        json,
+        check,
+        false);
   }
 
   private static String value(String[] args, int index, String option) {

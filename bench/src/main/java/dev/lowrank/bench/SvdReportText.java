@@ -51,7 +51,15 @@ public final class SvdReportText {
         out,
         "torch: %s",
         torch
-            .map(t -> t.torchVersion() + ", " + t.threads() + " threads")
+            .map(
+                t ->
+                    t.torchVersion()
+                        + ", "
+                        + t.threads()
+                        + " threads"
+                        + (options.torchThreads() == 0
+                            ? " (torch's defaults; its OpenBLAS picks its own thread count)"
+                            : ""))
             .orElse("not run, " + result.torchUnavailable().orElse("")));
     out.append('\n');
     line(
@@ -148,6 +156,7 @@ public final class SvdReportText {
     options.addProperty("runs", result.options().runs());
     options.addProperty("exact_runs", result.options().exactRuns());
     options.addProperty("seed", result.options().seed());
+    options.addProperty("torch_threads", result.options().torchThreads());
     root.add("options", options);
     JsonArray shapes = new JsonArray();
     for (ShapeResult row : result.bert()) {

@@ -71,7 +71,7 @@ class SvdReportTest {
 
   @Test
   void tableAndJsonCarryTheFigures() {
-    SvdReport.Options options = new SvdReport.Options(128, 5, 3, 2, Optional.empty(), 42);
+    SvdReport.Options options = new SvdReport.Options(128, 5, 3, 2, 2, Optional.empty(), 42);
     Machine machine = new Machine("test cpu", 2, 2, "jvm", Optional.of(1.0), Optional.of(1.5));
     List<Check> checks = SvdReport.checks(SQUARE, BERT, Optional.of(torch(0.1)));
     SvdReport.Result result =
@@ -113,6 +113,9 @@ class SvdReportTest {
     assertFalse(parsed.check());
     assertEquals(Optional.empty(), parsed.options().python());
     assertEquals(1, parsed.options().blasThreads());
+    assertEquals(1, parsed.options().torchThreads());
+    assertEquals(
+        0, SvdReportCommand.parse(new String[] {"--torch-threads", "0"}).options().torchThreads());
     assertEquals(3, parsed.options().runs());
     assertEquals(64, parsed.options().rank());
     assertEquals(
