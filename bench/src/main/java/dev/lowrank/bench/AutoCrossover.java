@@ -5,9 +5,11 @@ import dev.lowrank.linalg.RankTarget;
 import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.SvdBackends;
 import dev.lowrank.linalg.TestMatrices;
+import dev.lowrank.linalg.TruncatedSvd;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -47,6 +49,7 @@ public final class AutoCrossover {
     try {
       SvdBackend exact = SvdBackends.exact();
       SvdBackend randomized = SvdBackends.randomized(1);
+      SvdBackend auto = SvdBackends.auto(1);
       for (String label : shapes.split(",")) {
         String[] sizes = label.split("x");
         int n = Integer.parseInt(sizes[0]);
@@ -65,18 +68,21 @@ public final class AutoCrossover {
           }
         }
         line.append(" | energy");
-        for (double fraction : new double[] {0.5, 0.8, 0.9, 0.95}) {
+        for (double fraction : new double[] {0.5, 0.8, 0.9, 0.95, 0.97, 0.99}) {
           RankTarget target = RankTarget.energy(fraction);
-          var svd = randomized.decompose(w, target);
-          double seconds = cpuSeconds(() -> randomized.decompose(w, target), runs);
-          line.append(
-              String.format(
-                  Locale.ROOT,
-                  " %.2f:%.2f(%s,%d)",
-                  fraction,
-                  seconds / exactSeconds,
-                  svd.method().startsWith("exact") ? "X" : "R",
-                  svd.size()));
+          line.append(String.format(Locale.ROOT, " %.2f:", fraction));
+          for (SvdBackend backend : List.of(randomized, auto)) {
+            TruncatedSvd svd = backend.decompose(w, target);
+            double seconds = cpuSeconds(() -> backend.decompose(w, target), runs);
+            line.append(
+                String.format(
+                    Locale.ROOT,
+                    "%s%.2f(%s,%d)",
+                    backend == auto ? "/" : "",
+                    seconds / exactSeconds,
+                    svd.method().startsWith("exact") ? "X" : "R",
+                    svd.size()));
+          }
         }
         System.out.println(line);
       }

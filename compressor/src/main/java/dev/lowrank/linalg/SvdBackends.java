@@ -60,7 +60,7 @@ public final class SvdBackends {
    * Returns the automatic backend: per matrix, the exact SVD for small matrices ({@code min(n, m) <
    * 96}) and for ranks whose sketch exceeds half of {@code min(n, m)}, the randomized one
    * otherwise; an energy target gets the fixed-precision variant, which hands over to the exact SVD
-   * when its basis would outgrow a quarter of {@code min(n, m)}. Results name the method that ran.
+   * when its basis would outgrow 0.4 of {@code min(n, m)}. Results name the method that ran.
    *
    * @param seed seed of the randomized backend's test matrices
    * @return the automatic backend

@@ -14,10 +14,9 @@ import dev.lowrank.linalg.TruncatedSvd;
  * on a small matrix is faster than the randomized passes). A fixed rank {@code r} goes to the
  * randomized SVD when its sketch {@code r + oversampling} is at most half of {@code min(n, m)},
  * where it measured at most about 0.85 of the exact time and usually far less. An energy target
- * goes to the fixed-precision randomized SVD, whose basis may grow to a quarter of {@code min(n,
- * m)} before it hands over to the exact SVD: a tighter limit than the randomized backend's half,
- * because a basis of half the matrix costs more than the exact SVD, and a target the basis cannot
- * reach wastes less work before the hand-over.
+ * goes to the fixed-precision randomized SVD, whose basis may grow to 0.4 of {@code min(n, m)}
+ * before it hands over to the exact SVD: a tighter limit than the randomized backend's half,
+ * because a basis near half the matrix costs more than the exact SVD.
  */
 public final class AutoSvd implements SvdBackend {
 
@@ -28,7 +27,7 @@ public final class AutoSvd implements SvdBackend {
   public static final double MAX_SKETCH_SHARE = 0.5;
 
   /** The fixed-precision basis may grow to this share of {@code min(n, m)}. */
-  public static final double MAX_FIXED_PRECISION_SHARE = 0.25;
+  public static final double MAX_FIXED_PRECISION_SHARE = 0.4;
 
   /** The name of this backend. */
   public static final String NAME = "auto";
