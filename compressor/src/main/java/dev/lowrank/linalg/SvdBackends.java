@@ -44,7 +44,8 @@ public final class SvdBackends {
    * rank (results named {@code "randomized"}, holding exactly the rank asked for), and the blocked
    * fixed-precision randQB of Yu, Gu and Li for an energy fraction (named {@code
    * "randomized-fixed-precision"}, or {@code "exact-fallback"} when the basis would outgrow half of
-   * {@code min(n, m)} or the fraction is within 1e-5 of 1).
+   * {@code min(n, m)}, which it predicts from the third block on, or the fraction is within 1e-5 of
+   * 1).
    *
    * <p>Defaults: oversampling 32, 7 passes over the matrix (HMT power iterations q = 2.5), blocks
    * of 32 with 3 power iterations for energy targets; see {@code docs/linalg.md}.
@@ -59,8 +60,8 @@ public final class SvdBackends {
   /**
    * Returns the automatic backend: per matrix, the exact SVD for small matrices ({@code min(n, m) <
    * 96}) and for ranks whose sketch exceeds half of {@code min(n, m)}, the randomized one
-   * otherwise; an energy target gets the fixed-precision variant, which hands over to the exact SVD
-   * when its basis would outgrow 0.4 of {@code min(n, m)}. Results name the method that ran.
+   * otherwise; an energy target on a matrix with {@code min(n, m) >= 96} gets the fixed-precision
+   * variant as in {@link #randomized}. Results name the method that ran.
    *
    * @param seed seed of the randomized backend's test matrices
    * @return the automatic backend

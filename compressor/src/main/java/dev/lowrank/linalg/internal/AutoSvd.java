@@ -14,9 +14,8 @@ import dev.lowrank.linalg.TruncatedSvd;
  * on a small matrix is faster than the randomized passes). A fixed rank {@code r} goes to the
  * randomized SVD when its sketch {@code r + oversampling} is at most half of {@code min(n, m)},
  * where it measured at most about 0.85 of the exact time and usually far less. An energy target
- * goes to the fixed-precision randomized SVD, whose basis may grow to 0.4 of {@code min(n, m)}
- * before it hands over to the exact SVD: a tighter limit than the randomized backend's half,
- * because a basis near half the matrix costs more than the exact SVD.
+ * goes to the fixed-precision randomized SVD, which hands over to the exact SVD by itself when it
+ * predicts that its basis would outgrow half of {@code min(n, m)}.
  */
 public final class AutoSvd implements SvdBackend {
 
@@ -26,15 +25,11 @@ public final class AutoSvd implements SvdBackend {
   /** A fixed-rank sketch may take at most this share of {@code min(n, m)}. */
   public static final double MAX_SKETCH_SHARE = 0.5;
 
-  /** The fixed-precision basis may grow to this share of {@code min(n, m)}. */
-  public static final double MAX_FIXED_PRECISION_SHARE = 0.4;
-
   /** The name of this backend. */
   public static final String NAME = "auto";
 
   private final LapackExactSvd exact = new LapackExactSvd();
   private final RandomizedSvd randomized;
-  private final RandomizedSvd fixedPrecision;
   private final int oversampling;
 
   /**
@@ -45,8 +40,6 @@ public final class AutoSvd implements SvdBackend {
    */
   public AutoSvd(long seed, RandomizedSvd.Settings settings) {
     this.randomized = new RandomizedSvd(seed, settings);
-    this.fixedPrecision =
-        new RandomizedSvd(seed, settings.withMaxBasisShare(MAX_FIXED_PRECISION_SHARE));
     this.oversampling = settings.oversampling();
   }
 
@@ -69,6 +62,6 @@ public final class AutoSvd implements SvdBackend {
     if (target instanceof RankTarget.Leading leading) {
       return leading.rank() + oversampling <= MAX_SKETCH_SHARE * k ? randomized : exact;
     }
-    return fixedPrecision;
+    return randomized;
   }
 }

@@ -90,17 +90,6 @@ public final class RandomizedSvd implements SvdBackend {
                 + List.of(oversampling, passes, blockSize, blockPowerIterations, maxBasisShare));
       }
     }
-
-    /**
-     * Returns these settings with another basis share.
-     *
-     * @param share the new {@link #maxBasisShare()}
-     * @return a copy
-     */
-    public Settings withMaxBasisShare(double share) {
-      return new Settings(
-          oversampling, passes, blockSize, blockPowerIterations, share, luBetweenSteps);
-    }
   }
 
   private final long seed;
