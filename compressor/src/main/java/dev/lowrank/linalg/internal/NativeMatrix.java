@@ -245,7 +245,7 @@ final class NativeMatrix implements AutoCloseable {
     int k = Math.min(rows, cols);
     NativeMatrix u = allocate(rows, k);
     NativeMatrix vt = allocate(k, cols);
-    float[] s = new float[k];
+    boolean done = false;
     try (FloatPointer ps = new FloatPointer(Math.max(1, k))) {
       int info =
           openblas.LAPACKE_sgesdd(
@@ -261,8 +261,6 @@ final class NativeMatrix implements AutoCloseable {
               vt.pointer,
               vt.ld);
       if (info > 0) {
-        u.close();
-        vt.close();
         throw new ArithmeticException(
             "LAPACK sgesdd did not converge on a "
                 + rows
@@ -273,18 +271,21 @@ final class NativeMatrix implements AutoCloseable {
                 + ")");
       }
       check(info, "sgesdd");
+      float[] s = new float[k];
       ps.get(s);
+      done = true;
+      return new Svd(u, s, vt);
+    } finally {
+      if (!done) {
+        u.close();
+        vt.close();
+      }
     }
-    return new Svd(u, s, vt);
   }
 
   /** Returns {@code ||this||_F^2}, accumulated in double precision. */
   double frobeniusNormSquared() {
-    double sum = 0;
-    for (float v : toArray()) {
-      sum += (double) v * v;
-    }
-    return sum;
+    return FloatMatrix.wrap(rows, cols, toArray()).frobeniusNormSquared();
   }
 
   /** Copies the values out, column after column, without the leading-dimension padding. */
