@@ -21,8 +21,8 @@ public interface SvdBackend {
    * @param w the matrix, n x m, finite values
    * @param target how many leading triplets are needed
    * @return the truncated SVD; its {@link TruncatedSvd#method()} names the algorithm used
-   * @throws IllegalArgumentException if {@code w} is empty, or a {@link RankTarget.Leading} rank
-   *     exceeds {@code min(n, m)}
+   * @throws IllegalArgumentException if {@code w} is empty or holds NaN or infinite values, or a
+   *     {@link RankTarget.Leading} rank exceeds {@code min(n, m)}
    * @throws ArithmeticException if the underlying LAPACK routine reports that it did not converge
    */
   TruncatedSvd decompose(FloatMatrix w, RankTarget target);

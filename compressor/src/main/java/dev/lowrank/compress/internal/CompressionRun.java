@@ -242,6 +242,18 @@ public final class CompressionRun {
   }
 
   private List<LayerResult> factorizeAll(List<LayerPlan> plans) throws ModelFileException {
+    // Several layers at once, each with its share of the cores: OpenBLAS threads times pool threads
+    // stays within the machine instead of oversubscribing it.
+    int blasBefore = SvdBackends.blasThreads();
+    SvdBackends.setBlasThreads(SvdBackends.blasThreadsFor(spec.threads()));
+    try {
+      return factorizeOnPool(plans);
+    } finally {
+      SvdBackends.setBlasThreads(blasBefore);
+    }
+  }
+
+  private List<LayerResult> factorizeOnPool(List<LayerPlan> plans) throws ModelFileException {
     ExecutorService pool =
         Executors.newFixedThreadPool(
             spec.threads(),

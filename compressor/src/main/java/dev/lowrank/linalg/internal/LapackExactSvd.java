@@ -4,57 +4,50 @@ import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.RankTarget;
 import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.TruncatedSvd;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.openblas.global.openblas;
 
 /**
  * Exact SVD through LAPACK's divide-and-conquer {@code sgesdd}, from the OpenBLAS build that ND4J
  * 1.0.0-M2.1 ships ({@code org.bytedeco:openblas:0.3.19-1.5.7}).
+ *
+ * <p>LAPACK is column-major and its {@code sgesdd} is about twice as fast on a tall matrix as on
+ * the same matrix transposed (measured in {@code docs/linalg.md}). A wide or square row-major
+ * {@code W} is handed over as-is, which LAPACK reads as the tall {@code A = W^T}: from {@code A =
+ * U_A S V_A^T} follows {@code W = V_A S U_A^T}, and the outputs need no transposition either. A
+ * tall {@code W} is copied into column-major order first.
  */
 public final class LapackExactSvd implements SvdBackend {
 
+  /** The method name results carry. */
+  public static final String METHOD = "exact";
+
   @Override
   public String name() {
-    return "exact";
+    return METHOD;
   }
 
   @Override
   public TruncatedSvd decompose(FloatMatrix w, RankTarget target) {
-    int n = w.rows();
-    int m = w.cols();
-    int k = Math.min(n, m);
-    if (k == 0) {
-      throw new IllegalArgumentException("Cannot factorize an empty " + w.shape() + " matrix");
-    }
-    if (target instanceof RankTarget.Leading leading && leading.rank() > k) {
-      throw new IllegalArgumentException(
-          "rank "
-              + leading.rank()
-              + " exceeds min(n, m) = "
-              + k
-              + " of a "
-              + w.shape()
-              + " matrix");
-    }
-    float[] s = new float[k];
-    float[] u = new float[Math.multiplyExact(n, k)];
-    float[] vt = new float[Math.multiplyExact(k, m)];
-    try (FloatPointer pa = new FloatPointer(w.data());
-        FloatPointer ps = new FloatPointer(k);
-        FloatPointer pu = new FloatPointer((long) n * k);
-        FloatPointer pvt = new FloatPointer((long) k * m)) {
-      int info =
-          openblas.LAPACKE_sgesdd(
-              openblas.LAPACK_ROW_MAJOR, (byte) 'S', n, m, pa, m, ps, pu, k, pvt, m);
-      if (info != 0) {
-        throw new ArithmeticException(
-            "LAPACK sgesdd did not converge on a " + w.shape() + " matrix (info " + info + ")");
+    return decompose(w, Inputs.checkedEnergy(w, target), METHOD);
+  }
+
+  /**
+   * Runs the exact SVD of a checked input.
+   *
+   * @param w the matrix
+   * @param energy {@code ||w||_F^2}
+   * @param method the method name the result carries
+   */
+  static TruncatedSvd decompose(FloatMatrix w, double energy, String method) {
+    boolean tall = w.rows() > w.cols();
+    try (NativeMatrix a = tall ? NativeMatrix.of(w) : NativeMatrix.transposeOf(w);
+        NativeMatrix.Svd svd = a.svdDestroying()) {
+      if (tall) {
+        return new TruncatedSvd(
+            svd.u().toRowMajor(), svd.s(), svd.vt().toRowMajor(), energy, method);
       }
-      ps.get(s);
-      pu.get(u);
-      pvt.get(vt);
+      // svd.vt() is k x n column-major = U (n x k) row-major; svd.u() is m x k = Vt (k x m).
+      return new TruncatedSvd(
+          svd.vt().transposeToRowMajor(), svd.s(), svd.u().transposeToRowMajor(), energy, method);
     }
-    return new TruncatedSvd(
-        FloatMatrix.wrap(n, k, u), s, FloatMatrix.wrap(k, m, vt), w.frobeniusNormSquared(), name());
   }
 }
