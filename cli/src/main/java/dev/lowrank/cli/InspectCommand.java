@@ -66,6 +66,16 @@ final class InspectCommand implements Callable<Integer> {
         summary.parameters(),
         summary.linearParameters(),
         summary.layers().size());
+    summary
+        .manifest()
+        .ifPresent(
+            m ->
+                w.printf(
+                    "compressed by lowrank %s from %s (sha256 %s), %s%n%n",
+                    m.toolVersion(),
+                    m.inputFile().orElse("an in-memory model"),
+                    m.inputSha256().map(h -> h.substring(0, 12) + "...").orElse("-"),
+                    m.settings()));
     w.print(table);
     w.println();
     w.println("max rank: the largest r with r(n+m) < nm; a higher rank would not save weights.");

@@ -28,6 +28,23 @@ class InspectAndDemoTest {
   }
 
   @Test
+  void inspectShowsTheManifestOfACompressedModel() throws Exception {
+    Path model =
+        ExampleTrainer.trainOrLoad(
+            new MlpDigits(), new TrainingPlan(2, 64, 1e-3f, 5), tmp.resolve("cache"));
+    Path out = tmp.resolve("r8");
+    assertEquals(
+        0,
+        CliRun.of("compress", "--model", model.toString(), "--out", out.toString(), "--rank", "8")
+            .exitCode());
+    CliRun run = CliRun.of("inspect", "--model", out.toString());
+    assertEquals(0, run.exitCode(), run.err());
+    assertTrue(run.out().contains("compressed by lowrank"), run.out());
+    assertTrue(run.out().contains("policy=rank 8"), run.out());
+    assertTrue(run.out().contains("factorized, rank 8"), run.out());
+  }
+
+  @Test
   void helpAndVersionExitZero() {
     CliRun help = CliRun.of("--help");
     assertEquals(0, help.exitCode());

@@ -119,7 +119,8 @@ public final class Compressor {
                 OptionalInt.of(svd.rankForEnergy(0.99)),
                 svd.s()));
       }
-      return new ModelSummary(input, model.format().name(), model.parameterCount(), layers);
+      return new ModelSummary(
+          input, model.format().name(), model.parameterCount(), layers, model.manifest());
     }
   }
 

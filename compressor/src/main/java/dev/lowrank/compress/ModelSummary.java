@@ -2,6 +2,7 @@ package dev.lowrank.compress;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What {@code lowrank inspect} reports about a model: its format, every parameter, and each linear
@@ -11,8 +12,14 @@ import java.util.List;
  * @param format {@code djl} or {@code torchscript}
  * @param parameters every parameter of the model
  * @param layers the linear layers in model order
+ * @param manifest the manifest the model carries when lowrank wrote it
  */
-public record ModelSummary(Path path, String format, long parameters, List<LayerSummary> layers) {
+public record ModelSummary(
+    Path path,
+    String format,
+    long parameters,
+    List<LayerSummary> layers,
+    Optional<CompressionResult> manifest) {
 
   /** Copies the list. */
   public ModelSummary {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * An opened model whose linear layers can be read and which can be written back with some of them
@@ -70,6 +71,15 @@ public interface SourceModel extends AutoCloseable {
    */
   void write(Path output, Map<String, LowRankFactors> factors, CompressionResult manifest)
       throws IOException, ModelFileException;
+
+  /**
+   * Returns the manifest the model carries when lowrank wrote it: how it was made, from which
+   * input, layer by layer.
+   *
+   * @return the embedded manifest, empty for a model lowrank did not write
+   * @throws ModelFileException if a manifest is present but malformed or of a newer format
+   */
+  Optional<CompressionResult> manifest() throws ModelFileException;
 
   @Override
   void close();

@@ -233,6 +233,19 @@ public final class DjlSourceModel implements SourceModel {
   }
 
   @Override
+  public Optional<CompressionResult> manifest() throws ModelFileException {
+    if (path == null || !Files.isRegularFile(path.resolve(Manifest.FILE_NAME))) {
+      return Optional.empty();
+    }
+    Path file = path.resolve(Manifest.FILE_NAME);
+    try {
+      return Optional.of(Manifest.parse(Files.readString(file, StandardCharsets.UTF_8), file));
+    } catch (IOException e) {
+      throw new ModelFileException(file, "cannot be read (" + e.getMessage() + ")", e);
+    }
+  }
+
+  @Override
   public void close() {
     if (owned) {
       model.close();

@@ -1,20 +1,24 @@
 package dev.lowrank.format.torchscript.internal;
 
 import dev.lowrank.compress.CompressionResult;
+import dev.lowrank.compress.Manifest;
 import dev.lowrank.format.LinearLayer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormat;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.format.torchscript.internal.ModelAnalysis.LinearModule;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyTensor;
+import dev.lowrank.format.torchscript.internal.zip.ZipEntryInfo;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A TorchScript archive opened as a {@link SourceModel}: its linear layers in {@code
@@ -22,6 +26,9 @@ import java.util.Map;
  * producing a new archive in which the chosen layers hold two factors.
  */
 public final class TorchScriptModel implements SourceModel {
+
+  /** A manifest is a few kilobytes per layer; anything near this is not ours. */
+  private static final long MAX_MANIFEST_BYTES = 64L << 20;
 
   private final ModelFormat format;
   private final TorchScriptArchive archive;
@@ -117,6 +124,17 @@ public final class TorchScriptModel implements SourceModel {
   public void write(Path output, Map<String, LowRankFactors> factors, CompressionResult manifest)
       throws IOException, ModelFileException {
     new ArchiveRewriter(format, archive, analysis, byName).write(output, factors, manifest);
+  }
+
+  @Override
+  public Optional<CompressionResult> manifest() throws ModelFileException {
+    Optional<ZipEntryInfo> entry =
+        archive.zip().find(archive.recordName("extra/" + Manifest.FILE_NAME));
+    if (entry.isEmpty()) {
+      return Optional.empty();
+    }
+    byte[] bytes = archive.zip().readAll(entry.get(), MAX_MANIFEST_BYTES);
+    return Optional.of(Manifest.parse(new String(bytes, StandardCharsets.UTF_8), archive.path()));
   }
 
   @Override
