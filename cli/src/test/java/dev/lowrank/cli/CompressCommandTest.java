@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.lowrank.zoo.ExampleTrainer;
-import dev.lowrank.zoo.MlpDigits;
+import dev.lowrank.zoo.Examples;
 import dev.lowrank.zoo.TrainingPlan;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +27,7 @@ class CompressCommandTest {
   static void train() throws Exception {
     model =
         ExampleTrainer.trainOrLoad(
-            new MlpDigits(), new TrainingPlan(3, 64, 1e-3f, 5), shared.resolve("cache"));
+            Examples.djl("mlp-digits"), new TrainingPlan(3, 64, 1e-3f, 5), shared.resolve("cache"));
   }
 
   @Test

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowrank.zoo.ExampleTrainer;
-import dev.lowrank.zoo.MlpDigits;
+import dev.lowrank.zoo.Examples;
 import dev.lowrank.zoo.TrainingPlan;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -18,7 +18,7 @@ class InspectAndDemoTest {
   void inspectListsEveryLinearLayerWithEnergyRanks() throws Exception {
     Path model =
         ExampleTrainer.trainOrLoad(
-            new MlpDigits(), new TrainingPlan(2, 64, 1e-3f, 5), tmp.resolve("cache"));
+            Examples.djl("mlp-digits"), new TrainingPlan(2, 64, 1e-3f, 5), tmp.resolve("cache"));
     CliRun run = CliRun.of("inspect", "--model", model.toString());
     assertEquals(0, run.exitCode(), run.err());
     assertTrue(
@@ -31,7 +31,7 @@ class InspectAndDemoTest {
   void inspectShowsTheManifestOfACompressedModel() throws Exception {
     Path model =
         ExampleTrainer.trainOrLoad(
-            new MlpDigits(), new TrainingPlan(2, 64, 1e-3f, 5), tmp.resolve("cache"));
+            Examples.djl("mlp-digits"), new TrainingPlan(2, 64, 1e-3f, 5), tmp.resolve("cache"));
     Path out = tmp.resolve("r8");
     assertEquals(
         0,

@@ -55,9 +55,9 @@ public final class DigitsDemo {
    * @throws ModelFileException if a model cannot be read back
    */
   public static List<Row> run(List<RankPolicy> policies) throws IOException, ModelFileException {
-    MlpDigits example = new MlpDigits();
+    DjlExample example = Examples.djl("mlp-digits");
     Path model = ExampleTrainer.trainOrLoad(example);
-    LabeledData test = example.testData();
+    LabeledData test = example.testData(Integer.MAX_VALUE);
     List<Row> rows = new ArrayList<>();
     rows.add(
         new Row(

@@ -1,13 +1,15 @@
 package dev.lowrank.zoo;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.BlockFactory;
 import dev.lowrank.datasets.LabeledData;
-import java.util.Map;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /**
- * A model of the zoo: how to build its blocks, the data it learns from, and how to train it.
- * Trained models are cached by {@link ExampleTrainer}.
+ * A model of the zoo: either a DJL model that {@link ExampleTrainer} trains (and caches) from its
+ * block factory, or a TorchScript file shipped already trained. Obtain examples from {@link
+ * Examples}.
  */
 public interface Example {
 
@@ -33,20 +35,6 @@ public interface Example {
   String dataset();
 
   /**
-   * Returns the factory that builds the model's blocks (named in its serving.properties).
-   *
-   * @return the block factory class
-   */
-  Class<? extends BlockFactory> blockFactory();
-
-  /**
-   * Returns the arguments the factory reads from serving.properties.
-   *
-   * @return factory arguments
-   */
-  Map<String, String> arguments();
-
-  /**
    * Returns the shape of one input sample, without the batch dimension.
    *
    * @return e.g. {@code (64)} or {@code (1, 8, 8)}
@@ -54,23 +42,38 @@ public interface Example {
   Shape sampleShape();
 
   /**
-   * Returns the training settings.
-   *
-   * @return epochs, batch size, learning rate and seed
-   */
-  TrainingPlan training();
-
-  /**
    * Returns the training data.
    *
+   * @param limit at most this many samples
    * @return labeled samples
+   * @throws IOException if the data cannot be read or fetched
    */
-  LabeledData trainData();
+  LabeledData trainData(int limit) throws IOException;
 
   /**
    * Returns the held-out test data.
    *
+   * @param limit at most this many samples
    * @return labeled samples
+   * @throws IOException if the data cannot be read or fetched
    */
-  LabeledData testData();
+  LabeledData testData(int limit) throws IOException;
+
+  /**
+   * Returns the model: trained (or loaded from the cache) for a DJL example, the shipped file for a
+   * TorchScript one.
+   *
+   * @param plan the training plan (ignored by TorchScript examples)
+   * @param cacheRoot the cache root
+   * @return a DJL model directory or a TorchScript file
+   * @throws IOException if training, fetching data or writing the cache fails
+   */
+  Path model(TrainingPlan plan, Path cacheRoot) throws IOException;
+
+  /**
+   * Returns the default training plan, or empty for a model shipped trained.
+   *
+   * @return the plan
+   */
+  Optional<TrainingPlan> training();
 }

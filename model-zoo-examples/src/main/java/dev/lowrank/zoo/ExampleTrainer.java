@@ -19,7 +19,8 @@ import java.util.TreeMap;
 /**
  * Trains zoo examples with DJL and caches each trained model as a DJL model directory, so that a
  * second run loads it instead of training again. The cache key covers the factory, its arguments
- * and the training plan; change any and the model is trained anew.
+ * and the training plan; change any and the model is trained anew. (An architecture change inside a
+ * factory must change its arguments too: examples carry a {@code revision} argument for that.)
  *
  * <p>The cache lives in {@code $LOWRANK_CACHE}, else {@code $XDG_CACHE_HOME/lowrank}, else {@code
  * ~/.cache/lowrank}.
@@ -53,8 +54,8 @@ public final class ExampleTrainer {
    * @return a DJL model directory (serving.properties and {@code <name>-0000.params})
    * @throws IOException if the model cannot be written
    */
-  public static Path trainOrLoad(Example example) throws IOException {
-    return trainOrLoad(example, example.training(), cacheRoot());
+  public static Path trainOrLoad(DjlExample example) throws IOException {
+    return trainOrLoad(example, example.training().orElseThrow(), cacheRoot());
   }
 
   /**
@@ -66,7 +67,7 @@ public final class ExampleTrainer {
    * @return the model directory
    * @throws IOException if the model cannot be written
    */
-  public static Path trainOrLoad(Example example, TrainingPlan plan, Path cacheRoot)
+  public static Path trainOrLoad(DjlExample example, TrainingPlan plan, Path cacheRoot)
       throws IOException {
     Map<String, String> args = new TreeMap<>(example.arguments());
     String key =
@@ -85,14 +86,14 @@ public final class ExampleTrainer {
     return dir;
   }
 
-  private static void train(Example example, TrainingPlan plan, Path out) throws IOException {
+  private static void train(DjlExample example, TrainingPlan plan, Path out) throws IOException {
     BlockFactory factory = newFactory(example.blockFactory());
     try (Model model = Model.newInstance(example.name(), Device.cpu(), "PyTorch")) {
       model.setBlock(factory.newBlock(model, out, example.arguments()));
       try {
         ClassifierTraining.fit(
             model,
-            example.trainData(),
+            example.trainData(plan.trainSamples()),
             example.sampleShape(),
             new ClassifierTraining.Settings(
                 plan.epochs(), plan.batchSize(), plan.learningRate(), plan.seed()));
