@@ -1,10 +1,10 @@
 package dev.lowrank.cli;
 
 import dev.lowrank.datasets.Digits;
-import dev.lowrank.datasets.LabeledData;
 import dev.lowrank.eval.data.DataSource;
 import dev.lowrank.eval.data.Dataset;
 import dev.lowrank.eval.data.SampleShape;
+import dev.lowrank.zoo.ZooRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -96,12 +96,6 @@ public final class DataOptions {
    * @return 360 labeled samples of 64 features
    */
   static Dataset digitsTest() {
-    LabeledData test = Digits.test();
-    return Dataset.builder()
-        .setName("digits test split")
-        .setFeatures(test.flatFeatures(), test.featureCount())
-        .optLabels(test.labels())
-        .optFormat("bundled")
-        .build();
+    return ZooRunner.dataset(Digits.test(), "digits test split");
   }
 }

@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
       CompressCommand.class,
       EvalCommand.class,
       SweepCommand.class,
+      ZooCommand.class,
       CommandLine.HelpCommand.class
     })
 final class LowrankCommand implements Runnable {

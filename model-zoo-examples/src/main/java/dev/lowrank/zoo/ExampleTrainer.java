@@ -69,12 +69,7 @@ public final class ExampleTrainer {
    */
   public static Path trainOrLoad(DjlExample example, TrainingPlan plan, Path cacheRoot)
       throws IOException {
-    Map<String, String> args = new TreeMap<>(example.arguments());
-    String key =
-        Integer.toHexString(
-            (example.blockFactory().getName() + args + example.sampleShape() + plan.cacheKey())
-                .hashCode());
-    Path dir = cacheRoot.resolve("zoo").resolve(example.name() + "-" + key);
+    Path dir = cachedDirectory(example, plan, cacheRoot);
     if (Files.isRegularFile(dir.resolve("serving.properties"))) {
       return dir;
     }
@@ -84,6 +79,31 @@ public final class ExampleTrainer {
       throw new IllegalStateException(e);
     }
     return dir;
+  }
+
+  /**
+   * Returns the trained model of an example if the cache holds it, without training.
+   *
+   * @param example the example
+   * @param plan the training plan
+   * @param cacheRoot the cache root
+   * @return the model directory, if trained before
+   */
+  public static java.util.Optional<Path> cached(
+      DjlExample example, TrainingPlan plan, Path cacheRoot) {
+    Path dir = cachedDirectory(example, plan, cacheRoot);
+    return Files.isRegularFile(dir.resolve("serving.properties"))
+        ? java.util.Optional.of(dir)
+        : java.util.Optional.empty();
+  }
+
+  private static Path cachedDirectory(DjlExample example, TrainingPlan plan, Path cacheRoot) {
+    Map<String, String> args = new TreeMap<>(example.arguments());
+    String key =
+        Integer.toHexString(
+            (example.blockFactory().getName() + args + example.sampleShape() + plan.cacheKey())
+                .hashCode());
+    return cacheRoot.resolve("zoo").resolve(example.name() + "-" + key);
   }
 
   private static void train(DjlExample example, TrainingPlan plan, Path out) throws IOException {

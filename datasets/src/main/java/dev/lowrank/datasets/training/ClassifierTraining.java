@@ -20,10 +20,14 @@ import dev.lowrank.datasets.LabeledData;
 import java.io.IOException;
 
 /**
- * Trains a DJL classifier (softmax cross-entropy, Adam, fixed learning rate) on a {@link
- * LabeledData} set, seeded so that the same settings give the same model.
+ * Trains a DJL classifier (softmax cross-entropy, Adam with element-wise gradient clipping at 1,
+ * fixed learning rate) on a {@link LabeledData} set, seeded so that the same settings give the same
+ * model.
  */
 public final class ClassifierTraining {
+
+  /** Gradients are clipped element-wise to this magnitude, so that training cannot diverge. */
+  private static final float CLIP_GRADIENT = 1f;
 
   private ClassifierTraining() {}
 
@@ -63,6 +67,7 @@ public final class ClassifierTraining {
             .optOptimizer(
                 Optimizer.adam()
                     .optLearningRateTracker(Tracker.fixed(settings.learningRate()))
+                    .optClipGrad(CLIP_GRADIENT)
                     .build())
             .optDevices(new Device[] {Device.cpu()});
     try (Trainer trainer = model.newTrainer(config);
