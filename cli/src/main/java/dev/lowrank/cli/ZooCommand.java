@@ -15,6 +15,7 @@ import dev.lowrank.zoo.ExampleTrainer;
 import dev.lowrank.zoo.Examples;
 import dev.lowrank.zoo.ZooRunner;
 import dev.lowrank.zoo.ZooTable;
+import dev.lowrank.zoo.service.ServiceComparison;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,6 +44,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       ZooCommand.ListCommand.class,
       ZooCommand.RunCommand.class,
+      ZooCommand.ServeCommand.class,
       ZooCommand.TableCommand.class
     })
 final class ZooCommand implements Runnable {
@@ -230,6 +232,72 @@ final class ZooCommand implements Runnable {
         if (out == null) {
           AtomicOutput.deleteRecursively(work);
         }
+      }
+    }
+  }
+
+  /** {@code lowrank zoo serve NAME}. */
+  @Command(
+      name = "serve",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Serves an example's test samples from several threads (one DJL Predictor per worker"
+            + " thread) with the original and the compressed model, and prints the request"
+            + " latency the compressed model saves."
+      })
+  static final class ServeCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "NAME", description = "The example (see lowrank zoo list).")
+    String name;
+
+    @Option(names = "--rank", paramLabel = "R", required = true, description = "The rank.")
+    int rank;
+
+    @Option(
+        names = "--threads",
+        paramLabel = "N",
+        defaultValue = "2",
+        description = "Worker and client threads. Default: ${DEFAULT-VALUE}.")
+    int threads;
+
+    @Option(
+        names = "--requests",
+        paramLabel = "N",
+        defaultValue = "2000",
+        description = "Requests per model. Default: ${DEFAULT-VALUE}.")
+    int requests;
+
+    @Mixin VerboseOption verbose;
+
+    @Override
+    public Integer call() throws Exception {
+      Example example = Examples.named(name);
+      Path original = ZooRunner.model(example);
+      Path work = Files.createTempDirectory("lowrank-serve");
+      try {
+        Path compressed =
+            work.resolve("model" + (original.toString().endsWith(".pt") ? ".pt" : ""));
+        Compressor.compress(
+            original,
+            compressed,
+            dev.lowrank.compress.CompressionSpec.builder()
+                .setPolicy(RankPolicy.rank(rank))
+                .build());
+        ServiceComparison.Result r =
+            ServiceComparison.compare(
+                original,
+                compressed,
+                example.sampleShape(),
+                example.testData(Integer.MAX_VALUE),
+                threads,
+                requests);
+        PrintWriter w = spec.commandLine().getOut();
+        w.printf("%s at rank %d, served by InferenceService:%n%s%n", name, rank, r);
+        w.flush();
+        return ExitCodes.OK;
+      } finally {
+        AtomicOutput.deleteRecursively(work);
       }
     }
   }
