@@ -16,7 +16,6 @@ import dev.lowrank.format.ModelFileException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -51,7 +50,8 @@ public final class ZooRunner {
     record MaxDrop(double maxDrop) implements Setting {
       @Override
       public String describe() {
-        return String.format(Locale.ROOT, "max drop %.4g", maxDrop);
+        return "max drop "
+            + java.math.BigDecimal.valueOf(maxDrop).stripTrailingZeros().toPlainString();
       }
     }
 
