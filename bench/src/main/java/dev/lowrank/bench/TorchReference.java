@@ -4,13 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -72,63 +66,35 @@ public record TorchReference(String torchVersion, int threads, List<Row> shapes)
       int threads,
       int runs,
       int exactRuns) {
-    if (!Files.isExecutable(python)) {
-      return Outcome.unavailable(python + " is not an executable file");
-    }
-    Path script = extractScript();
-    Path errors = script.resolveSibling(script.getFileName() + ".stderr");
-    try {
-      List<String> skip = new ArrayList<>();
-      for (Shape shape : shapes) {
-        if (!exactShapes.contains(shape)) {
-          skip.add(shape.label());
-        }
-      }
-      List<String> command =
-          List.of(
-              python.toString(),
-              script.toString(),
-              "--shapes",
-              shapes.stream().map(Shape::label).collect(Collectors.joining(",")),
-              "--rank",
-              Integer.toString(rank),
-              "--threads",
-              Integer.toString(threads),
-              "--runs",
-              Integer.toString(runs),
-              "--exact-runs",
-              Integer.toString(exactRuns),
-              "--skip-exact",
-              String.join(",", skip));
-      Process process =
-          new ProcessBuilder(command)
-              .redirectError(ProcessBuilder.Redirect.to(errors.toFile()))
-              .start();
-      process.getOutputStream().close();
-      String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      int exit = process.waitFor();
-      if (exit != 0) {
-        String stderr = Files.readString(errors, StandardCharsets.UTF_8);
-        String last = stderr.strip().lines().reduce((a, b) -> b).orElse("no message");
-        return Outcome.unavailable(python + " exited with " + exit + ": " + last);
-      }
-      return new Outcome(Optional.of(parse(stdout, shapes)), Optional.empty());
-    } catch (IOException e) {
-      return Outcome.unavailable("cannot run " + python + ": " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Outcome.unavailable("interrupted while waiting for " + python);
-    } finally {
-      try {
-        Files.deleteIfExists(script);
-        Files.deleteIfExists(errors);
-      } catch (IOException e) {
-        // A leftover temporary file is harmless.
+    List<String> skip = new ArrayList<>();
+    for (Shape shape : shapes) {
+      if (!exactShapes.contains(shape)) {
+        skip.add(shape.label());
       }
     }
+    PythonScript.Outcome out =
+        PythonScript.run(
+            python,
+            "svd_reference.py",
+            List.of(
+                "--shapes",
+                shapes.stream().map(Shape::label).collect(Collectors.joining(",")),
+                "--rank",
+                Integer.toString(rank),
+                "--threads",
+                Integer.toString(threads),
+                "--runs",
+                Integer.toString(runs),
+                "--exact-runs",
+                Integer.toString(exactRuns),
+                "--skip-exact",
+                String.join(",", skip)));
+    if (out.stdout().isEmpty()) {
+      return Outcome.unavailable(out.failure().orElseThrow());
+    }
+    return new Outcome(Optional.of(parse(out.stdout().get(), shapes)), Optional.empty());
   }
 
-  /** Parses the script's JSON output. */
   static TorchReference parse(String json, List<Shape> shapes) {
     try {
       JsonObject root = JsonParser.parseString(json.strip()).getAsJsonObject();
@@ -165,19 +131,6 @@ public record TorchReference(String torchVersion, int threads, List<Row> shapes)
       if (!object.has(member)) {
         throw new IllegalStateException("no '" + member + "' in " + object);
       }
-    }
-  }
-
-  private static Path extractScript() {
-    try (InputStream in = TorchReference.class.getResourceAsStream("svd_reference.py")) {
-      if (in == null) {
-        throw new IllegalStateException("svd_reference.py is missing from the bench jar");
-      }
-      Path script = Files.createTempFile("lowrank-svd-reference", ".py");
-      Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
-      return script;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the reference script to a temporary file", e);
     }
   }
 

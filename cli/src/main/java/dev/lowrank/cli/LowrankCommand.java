@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       EvalCommand.class,
       SweepCommand.class,
       ZooCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 final class LowrankCommand implements Runnable {

@@ -147,8 +147,11 @@ public class LowRankLinear extends Linear {
     NDArray a = parameterStore.getValue(factorA, input.getDevice(), training);
     NDArray b = parameterStore.getValue(factorB, input.getDevice(), training);
     NDArray c = bias == null ? null : parameterStore.getValue(bias, input.getDevice(), training);
-    NDArray hidden = Linear.linear(input, a).singletonOrThrow();
-    return Linear.linear(hidden, b, c);
+    // The r-wide intermediate is this block's own temporary: free it at once instead of leaving it
+    // to the caller's manager (a long inference loop would otherwise hold one per call).
+    try (NDArray hidden = Linear.linear(input, a).singletonOrThrow()) {
+      return Linear.linear(hidden, b, c);
+    }
   }
 
   @Override
