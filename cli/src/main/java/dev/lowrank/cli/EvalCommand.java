@@ -9,7 +9,6 @@ import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.report.ReportWriters;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,16 +47,7 @@ final class EvalCommand implements Callable<Integer> {
 
   @Mixin DataOptions data;
 
-  @Option(
-      names = "--batch-sizes",
-      split = ",",
-      paramLabel = "N,N,...",
-      defaultValue = "1,8,64",
-      description = "Batch sizes to time. Default: ${DEFAULT-VALUE}.")
-  List<Integer> batchSizes;
-
-  @Option(names = "--no-latency", description = "Skip the latency measurement.")
-  boolean noLatency;
+  @Mixin LatencyOptions latency;
 
   @Option(
       names = "--max-accuracy-drop",
@@ -92,10 +82,10 @@ final class EvalCommand implements Callable<Integer> {
             .setData(data.source())
             .optProgress(ProgressBars.auto());
     data.shape().ifPresent(b::optInputShape);
-    if (noLatency) {
+    if (latency.batchSizes().isEmpty()) {
       b.optSkipLatency();
     } else {
-      b.optBatchSizes(batchSizes);
+      b.optBatchSizes(latency.batchSizes());
     }
     if (maxDrop != null) {
       b.optMaxAccuracyDrop(maxDrop);

@@ -168,16 +168,7 @@ final class ZooCommand implements Runnable {
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     Setting setting;
 
-    @Option(
-        names = "--batch-sizes",
-        split = ",",
-        paramLabel = "N,N,...",
-        defaultValue = "1,8,64",
-        description = "Batch sizes to time. Default: ${DEFAULT-VALUE}.")
-    List<Integer> batchSizes;
-
-    @Option(names = "--no-latency", description = "Skip the latency measurement.")
-    boolean noLatency;
+    @Mixin LatencyOptions latency;
 
     @Option(
         names = "--out",
@@ -201,8 +192,7 @@ final class ZooCommand implements Runnable {
       PrintWriter w = spec.commandLine().getOut();
       try {
         ZooRunner.Run run =
-            ZooRunner.run(
-                example, chosen, work, noLatency ? List.of() : batchSizes, ProgressBars.auto());
+            ZooRunner.run(example, chosen, work, latency.batchSizes(), ProgressBars.auto());
         w.printf(
             "%s (%s) on %s, %s%n%n",
             example.name(), example.description(), example.dataset(), chosen.describe());

@@ -1,12 +1,8 @@
 package dev.lowrank.eval.sweep;
 
-import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.Manifest;
 import dev.lowrank.compress.RankPolicy;
-import dev.lowrank.eval.data.DataSource;
-import dev.lowrank.eval.data.Dataset;
-import dev.lowrank.eval.data.SampleShape;
 import dev.lowrank.eval.gate.Gate;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.sweep.internal.SweepRunner;
@@ -21,7 +17,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -283,9 +278,8 @@ public final class SmallestModelSearch {
   }
 
   /** Builds a {@link SmallestModelSearch}: {@code set*} is required, {@code opt*} optional. */
-  public static final class Builder {
+  public static final class Builder extends SweepBuilder<Builder> {
 
-    private final Sweep.Settings settings = new Sweep.Settings();
     private double maxDrop = Double.NaN;
     private List<RankPolicy> candidates;
     private int refinementSteps = 3;
@@ -293,36 +287,9 @@ public final class SmallestModelSearch {
 
     private Builder() {}
 
-    /**
-     * Sets the model to compress (required).
-     *
-     * @param model a DJL model directory or TorchScript file
-     * @return this builder
-     */
-    public Builder setModel(Path model) {
-      settings.model = model;
+    @Override
+    protected Builder self() {
       return this;
-    }
-
-    /**
-     * Sets the evaluation data (required).
-     *
-     * @param data the data source
-     * @return this builder
-     */
-    public Builder setData(DataSource data) {
-      settings.data = data;
-      return this;
-    }
-
-    /**
-     * Sets the evaluation data from memory.
-     *
-     * @param data the samples
-     * @return this builder
-     */
-    public Builder setData(Dataset data) {
-      return setData(DataSource.of(data));
     }
 
     /**
@@ -368,61 +335,6 @@ public final class SmallestModelSearch {
      */
     public Builder optOutput(Path output) {
       this.output = Optional.of(output);
-      return this;
-    }
-
-    /**
-     * Sets the per-sample input shape.
-     *
-     * @param shape the shape
-     * @return this builder
-     */
-    public Builder optInputShape(SampleShape shape) {
-      settings.inputShape = Optional.of(shape);
-      return this;
-    }
-
-    /**
-     * Sets the batch size of the accuracy passes (default 64).
-     *
-     * @param batchSize at least 1
-     * @return this builder
-     */
-    public Builder optBatchSize(int batchSize) {
-      settings.batchSize = batchSize;
-      return this;
-    }
-
-    /**
-     * Sets how a policy becomes a compression spec (default: the policy alone).
-     *
-     * @param specs the spec for each policy
-     * @return this builder
-     */
-    public Builder optSpecs(Function<RankPolicy, CompressionSpec> specs) {
-      settings.specs = specs;
-      return this;
-    }
-
-    /**
-     * Keeps the evaluated models in a directory (default: a temporary one, deleted at the end).
-     *
-     * @param dir the directory
-     * @return this builder
-     */
-    public Builder optWorkDirectory(Path dir) {
-      settings.workDirectory = Optional.of(dir);
-      return this;
-    }
-
-    /**
-     * Sets where progress is reported.
-     *
-     * @param progress the progress
-     * @return this builder
-     */
-    public Builder optProgress(Progress progress) {
-      settings.progress = progress;
       return this;
     }
 

@@ -3,7 +3,6 @@ package dev.lowrank.eval.sweep;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.eval.data.DataSource;
-import dev.lowrank.eval.data.Dataset;
 import dev.lowrank.eval.data.SampleShape;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.sweep.internal.SweepRunner;
@@ -97,43 +96,15 @@ public final class Sweep {
   }
 
   /** Builds a {@link Sweep}: {@code set*} is required, {@code opt*} optional. */
-  public static final class Builder {
+  public static final class Builder extends SweepBuilder<Builder> {
 
-    private final Settings settings = new Settings();
     private List<RankPolicy> policies;
 
     private Builder() {}
 
-    /**
-     * Sets the model to compress (required).
-     *
-     * @param model a DJL model directory or TorchScript file
-     * @return this builder
-     */
-    public Builder setModel(Path model) {
-      settings.model = model;
+    @Override
+    protected Builder self() {
       return this;
-    }
-
-    /**
-     * Sets the evaluation data (required).
-     *
-     * @param data the data source
-     * @return this builder
-     */
-    public Builder setData(DataSource data) {
-      settings.data = data;
-      return this;
-    }
-
-    /**
-     * Sets the evaluation data from memory (required, or {@link #setData(DataSource)}).
-     *
-     * @param data the samples
-     * @return this builder
-     */
-    public Builder setData(Dataset data) {
-      return setData(DataSource.of(data));
     }
 
     /**
@@ -144,62 +115,6 @@ public final class Sweep {
      */
     public Builder setPolicies(List<RankPolicy> policies) {
       this.policies = List.copyOf(policies);
-      return this;
-    }
-
-    /**
-     * Sets the per-sample input shape (default: the model's stored one, else flat features).
-     *
-     * @param shape the shape
-     * @return this builder
-     */
-    public Builder optInputShape(SampleShape shape) {
-      settings.inputShape = Optional.of(shape);
-      return this;
-    }
-
-    /**
-     * Sets the batch size of the accuracy passes (default 64).
-     *
-     * @param batchSize at least 1
-     * @return this builder
-     */
-    public Builder optBatchSize(int batchSize) {
-      settings.batchSize = batchSize;
-      return this;
-    }
-
-    /**
-     * Sets how a policy becomes a compression spec (default: the policy alone), e.g. to add
-     * per-layer rules that keep the classifier head dense.
-     *
-     * @param specs the spec for each policy
-     * @return this builder
-     */
-    public Builder optSpecs(Function<RankPolicy, CompressionSpec> specs) {
-      settings.specs = specs;
-      return this;
-    }
-
-    /**
-     * Keeps the compressed models in a directory (default: a temporary one, deleted at the end).
-     *
-     * @param dir the directory, created if needed
-     * @return this builder
-     */
-    public Builder optWorkDirectory(Path dir) {
-      settings.workDirectory = Optional.of(dir);
-      return this;
-    }
-
-    /**
-     * Sets where progress is reported (default: nowhere).
-     *
-     * @param progress the progress
-     * @return this builder
-     */
-    public Builder optProgress(Progress progress) {
-      settings.progress = progress;
       return this;
     }
 
