@@ -1,21 +1,18 @@
 package dev.lowrank.zoo;
 
-import ai.djl.MalformedModelException;
-import ai.djl.inference.Predictor;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
-import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.NoopTranslator;
-import ai.djl.translate.TranslateException;
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.eval.accuracy.Accuracy;
+import dev.lowrank.eval.accuracy.Predictions;
+import dev.lowrank.eval.data.Dataset;
+import dev.lowrank.eval.data.SampleShape;
+import dev.lowrank.eval.model.InferenceModel;
+import dev.lowrank.eval.model.InferenceSession;
+import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.internal.AtomicOutput;
 import java.io.IOException;
@@ -85,38 +82,29 @@ public final class DigitsDemo {
   }
 
   /**
-   * Returns the top-1 accuracy of a DJL classifier model on labeled data.
+   * Returns the top-1 accuracy of a classifier model (DJL directory or TorchScript file) on labeled
+   * data, through the eval module's inference.
    *
-   * @param modelDir the model directory
+   * @param model the model
    * @param data the samples
    * @param sampleShape the shape of one input sample
    * @return the share of samples whose arg-max output is their label
    * @throws ModelFileException if the model cannot be loaded or run
    */
-  public static double accuracy(Path modelDir, LabeledData data, Shape sampleShape)
+  public static double accuracy(Path model, LabeledData data, Shape sampleShape)
       throws ModelFileException {
-    Criteria<NDList, NDList> criteria =
-        Criteria.builder()
-            .setTypes(NDList.class, NDList.class)
-            .optModelPath(modelDir)
-            .optEngine("PyTorch")
-            .optTranslator(new NoopTranslator())
-            .build();
-    try (ZooModel<NDList, NDList> model = criteria.loadModel();
-        Predictor<NDList, NDList> predictor = model.newPredictor();
-        NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      NDArray x = manager.create(data.flatFeatures(), new Shape(data.size()).addAll(sampleShape));
-      long[] predicted = predictor.predict(new NDList(x)).head().argMax(1).toLongArray();
-      int correct = 0;
-      for (int i = 0; i < predicted.length; i++) {
-        correct += predicted[i] == data.label(i) ? 1 : 0;
-      }
-      return (double) correct / predicted.length;
-    } catch (ModelNotFoundException
-        | MalformedModelException
-        | IOException
-        | TranslateException e) {
-      throw new ModelFileException(modelDir, "cannot be evaluated (" + e.getMessage() + ")", e);
+    Dataset dataset = ZooRunner.dataset(data, "accuracy");
+    try (InferenceModel loaded = InferenceModel.load(model);
+        InferenceSession session = loaded.newSession()) {
+      Predictions p =
+          Predictions.compute(
+              session,
+              dataset,
+              SampleShape.of(sampleShape.getShape()),
+              64,
+              Progress.none(),
+              "accuracy");
+      return Accuracy.of(p, dataset).top1();
     }
   }
 }
