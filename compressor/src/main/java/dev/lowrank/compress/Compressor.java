@@ -11,7 +11,6 @@ import dev.lowrank.format.SourceModel;
 import dev.lowrank.format.djl.DjlSourceModel;
 import dev.lowrank.format.internal.AtomicOutput;
 import dev.lowrank.linalg.FloatMatrix;
-import dev.lowrank.linalg.RankTarget;
 import dev.lowrank.linalg.SvdBackends;
 import dev.lowrank.linalg.TruncatedSvd;
 import java.io.IOException;
@@ -110,14 +109,13 @@ public final class Compressor {
               new LayerSummary(layer, OptionalInt.empty(), OptionalInt.empty(), new float[0]));
           continue;
         }
-        TruncatedSvd svd =
-            SvdBackends.exact().decompose(w, RankTarget.leading(Math.min(w.rows(), w.cols())));
+        float[] s = SvdBackends.singularValues(w);
         layers.add(
             new LayerSummary(
                 layer,
-                OptionalInt.of(svd.rankForEnergy(0.9)),
-                OptionalInt.of(svd.rankForEnergy(0.99)),
-                svd.s()));
+                OptionalInt.of(TruncatedSvd.rankForEnergy(s, w.frobeniusNormSquared(), 0.9)),
+                OptionalInt.of(TruncatedSvd.rankForEnergy(s, w.frobeniusNormSquared(), 0.99)),
+                s));
       }
       return new ModelSummary(
           input, model.format().name(), model.parameterCount(), layers, model.manifest());

@@ -123,4 +123,16 @@ public final class SvdBackends {
   public static int blasThreads() {
     return BlasThreads.get();
   }
+
+  /**
+   * Returns all singular values of a matrix, descending, without its singular vectors: what
+   * spectra, energy ranks and global rank budgets need, at a fraction of a full SVD's cost.
+   *
+   * @param w the matrix, non-empty and finite
+   * @return the {@code min(n, m)} singular values
+   * @throws IllegalArgumentException if {@code w} is empty or holds NaN or infinite values
+   */
+  public static float[] singularValues(FloatMatrix w) {
+    return LapackExactSvd.singularValues(w);
+  }
 }

@@ -57,6 +57,19 @@ public record TruncatedSvd(
    * @return the rank
    */
   public int rankForEnergy(double fraction) {
+    return rankForEnergy(s, frobeniusNormSquared, fraction);
+  }
+
+  /**
+   * Returns the smallest rank whose leading singular values capture {@code fraction} of {@code
+   * frobeniusNormSquared}, or {@code s.length} if they do not reach it.
+   *
+   * @param s singular values, descending
+   * @param frobeniusNormSquared {@code ||W||_F^2}
+   * @param fraction share in (0, 1]
+   * @return the rank
+   */
+  public static int rankForEnergy(float[] s, double frobeniusNormSquared, double fraction) {
     double goal = fraction * frobeniusNormSquared;
     double sum = 0;
     for (int i = 0; i < s.length; i++) {

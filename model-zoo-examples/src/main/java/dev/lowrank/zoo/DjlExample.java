@@ -90,6 +90,19 @@ public final class DjlExample implements Example {
   }
 
   @Override
+  public Path model(Path cacheRoot) throws IOException {
+    return model(plan, cacheRoot);
+  }
+
+  /**
+   * Returns the model trained with a given plan (tests use short ones), from the cache if it was
+   * trained before.
+   *
+   * @param plan the training plan
+   * @param cacheRoot the cache root
+   * @return the DJL model directory
+   * @throws IOException if training, fetching data or writing the cache fails
+   */
   public Path model(TrainingPlan plan, Path cacheRoot) throws IOException {
     return ExampleTrainer.trainOrLoad(this, plan, cacheRoot);
   }

@@ -60,15 +60,14 @@ public interface Example {
   LabeledData testData(int limit) throws IOException;
 
   /**
-   * Returns the model: trained (or loaded from the cache) for a DJL example, the shipped file for a
-   * TorchScript one.
+   * Returns the model: trained with its default plan (or loaded from the cache) for a DJL example,
+   * the shipped file for a TorchScript one.
    *
-   * @param plan the training plan (ignored by TorchScript examples)
    * @param cacheRoot the cache root
    * @return a DJL model directory or a TorchScript file
    * @throws IOException if training, fetching data or writing the cache fails
    */
-  Path model(TrainingPlan plan, Path cacheRoot) throws IOException;
+  Path model(Path cacheRoot) throws IOException;
 
   /**
    * Returns the default training plan, or empty for a model shipped trained.

@@ -76,7 +76,7 @@ public final class TorchScriptExample implements Example {
    * file.
    */
   @Override
-  public Path model(TrainingPlan plan, Path cacheRoot) throws IOException {
+  public Path model(Path cacheRoot) throws IOException {
     Path target = cacheRoot.resolve("zoo").resolve("torchscript").resolve(file);
     try (InputStream in = TorchScriptExample.class.getResourceAsStream(RESOURCES + file)) {
       if (in == null) {

@@ -150,8 +150,7 @@ public final class ZooRunner {
    * @throws IOException if training or writing the cache fails
    */
   public static Path model(Example example) throws IOException {
-    TrainingPlan plan = example.training().orElse(new TrainingPlan(1, 1, 1f, 0));
-    return example.model(plan, ExampleTrainer.cacheRoot());
+    return example.model(ExampleTrainer.cacheRoot());
   }
 
   /**

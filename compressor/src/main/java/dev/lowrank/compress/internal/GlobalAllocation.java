@@ -5,9 +5,7 @@ import dev.lowrank.format.LinearLayer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.linalg.FloatMatrix;
-import dev.lowrank.linalg.RankTarget;
 import dev.lowrank.linalg.SvdBackends;
-import dev.lowrank.linalg.TruncatedSvd;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -46,15 +44,13 @@ final class GlobalAllocation {
     for (int l = 0; l < layers.size(); l++) {
       LinearLayer layer = layers.get(l);
       FloatMatrix w = CompressionRun.readFinite(model, layer);
-      TruncatedSvd svd =
-          SvdBackends.exact().decompose(w, RankTarget.leading(Math.min(w.rows(), w.cols())));
-      double norm2 = svd.frobeniusNormSquared();
+      double norm2 = w.frobeniusNormSquared();
+      float[] s = norm2 == 0 ? new float[0] : SvdBackends.singularValues(w);
       long cost = (long) layer.outFeatures() + layer.inFeatures();
       denseWeights += (long) layer.outFeatures() * layer.inFeatures();
       zero[l] = norm2 == 0;
-      for (int i = 0; i < svd.size() && norm2 > 0; i++) {
-        double s = svd.s()[i];
-        candidates.add(new Candidate(l, i, s * s / norm2, cost));
+      for (int i = 0; i < s.length && norm2 > 0; i++) {
+        candidates.add(new Candidate(l, i, (double) s[i] * s[i] / norm2, cost));
       }
     }
     candidates.sort(

@@ -50,4 +50,18 @@ public final class LapackExactSvd implements SvdBackend {
           svd.vt().transposeToRowMajor(), svd.s(), svd.u().transposeToRowMajor(), energy, method);
     }
   }
+
+  /**
+   * Returns all singular values of {@code w}, descending, without computing singular vectors.
+   *
+   * @param w the matrix, non-empty and finite
+   * @return the {@code min(n, m)} singular values
+   */
+  public static float[] singularValues(FloatMatrix w) {
+    Inputs.checkedEnergy(w, RankTarget.leading(1));
+    boolean tall = w.rows() > w.cols();
+    try (NativeMatrix a = tall ? NativeMatrix.of(w) : NativeMatrix.transposeOf(w)) {
+      return a.singularValuesDestroying();
+    }
+  }
 }

@@ -283,6 +283,34 @@ final class NativeMatrix implements AutoCloseable {
     }
   }
 
+  /**
+   * Returns the singular values only ({@code sgesdd} with {@code jobz = 'N'}: no vectors, a
+   * fraction of the full decomposition's time), overwriting this matrix.
+   */
+  float[] singularValuesDestroying() {
+    int k = Math.min(rows, cols);
+    try (FloatPointer ps = new FloatPointer(Math.max(1, k));
+        FloatPointer none = new FloatPointer(1)) {
+      int info =
+          openblas.LAPACKE_sgesdd(
+              openblas.LAPACK_COL_MAJOR, (byte) 'N', rows, cols, pointer, ld, ps, none, 1, none, 1);
+      if (info > 0) {
+        throw new ArithmeticException(
+            "LAPACK sgesdd did not converge on a "
+                + rows
+                + "x"
+                + cols
+                + " matrix (info "
+                + info
+                + ")");
+      }
+      check(info, "sgesdd");
+      float[] s = new float[k];
+      ps.get(s);
+      return s;
+    }
+  }
+
   /** Returns {@code ||this||_F^2}, accumulated in double precision. */
   double frobeniusNormSquared() {
     return FloatMatrix.wrap(rows, cols, toArray()).frobeniusNormSquared();

@@ -5,10 +5,7 @@ import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormats;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.linalg.FloatMatrix;
-import dev.lowrank.linalg.RankTarget;
-import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.SvdBackends;
-import dev.lowrank.linalg.TruncatedSvd;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +67,6 @@ public record LayerSpectrum(String name, int outFeatures, int inFeatures, float[
    * @throws ModelFileException if the model cannot be opened or a weight read
    */
   public static List<LayerSpectrum> of(Path model, int maxSide) throws ModelFileException {
-    SvdBackend svd = SvdBackends.exact();
     List<LayerSpectrum> spectra = new ArrayList<>();
     try (SourceModel source = ModelFormats.open(model)) {
       for (LinearLayer layer : source.linearLayers()) {
@@ -82,9 +78,12 @@ public record LayerSpectrum(String name, int outFeatures, int inFeatures, float[
         if (!w.isFinite()) {
           continue;
         }
-        TruncatedSvd result = svd.decompose(w, RankTarget.leading(k));
         spectra.add(
-            new LayerSpectrum(layer.name(), layer.outFeatures(), layer.inFeatures(), result.s()));
+            new LayerSpectrum(
+                layer.name(),
+                layer.outFeatures(),
+                layer.inFeatures(),
+                SvdBackends.singularValues(w)));
       }
     }
     return spectra;
