@@ -20,8 +20,8 @@ import com.google.gson.JsonParser;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
-import dev.lowrank.format.djl.LowRankLinear;
-import dev.lowrank.format.internal.AtomicOutput;
+import dev.lowrank.io.OutputFiles;
+import dev.lowrank.runtime.LowRankLinear;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,7 +188,7 @@ public final class ForwardReport {
       } catch (dev.lowrank.format.ModelFileException e) {
         unavailable.add("TorchScript layer: " + e.getMessage());
       } finally {
-        AtomicOutput.deleteRecursively(dir);
+        OutputFiles.deleteRecursively(dir);
       }
     }
     int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();

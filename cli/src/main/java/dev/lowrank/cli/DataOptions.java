@@ -1,10 +1,9 @@
 package dev.lowrank.cli;
 
+import dev.lowrank.data.DataSource;
+import dev.lowrank.data.Dataset;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.datasets.Digits;
-import dev.lowrank.eval.data.DataSource;
-import dev.lowrank.eval.data.Dataset;
-import dev.lowrank.eval.data.SampleShape;
-import dev.lowrank.zoo.ZooRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -70,7 +69,7 @@ public final class DataOptions {
       Dataset digits = digitsTest();
       return DataSource.of(unlabeled ? digits.withoutLabels() : digits);
     }
-    dev.lowrank.eval.data.DataOptions.Builder b = dev.lowrank.eval.data.DataOptions.builder();
+    dev.lowrank.data.DataOptions.Builder b = dev.lowrank.data.DataOptions.builder();
     if (labelColumn != null) {
       b.optLabelColumn(labelColumn);
     }
@@ -96,6 +95,6 @@ public final class DataOptions {
    * @return 360 labeled samples of 64 features
    */
   static Dataset digitsTest() {
-    return ZooRunner.dataset(Digits.test(), "digits test split");
+    return Digits.test().withName("digits test split");
   }
 }

@@ -1,6 +1,6 @@
 package dev.lowrank.cli;
 
-import dev.lowrank.format.ModelFileException;
+import dev.lowrank.io.InputFileException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -35,7 +35,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     PrintWriter err = cmd.getErr();
     Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
     String message;
-    if (t instanceof ModelFileException
+    if (t instanceof InputFileException
         || t instanceof IllegalArgumentException
         || t instanceof IOException) {
       message = oneLine(t.getMessage() == null ? t.toString() : t.getMessage());

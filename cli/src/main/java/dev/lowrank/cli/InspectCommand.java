@@ -4,7 +4,7 @@ import dev.lowrank.cli.internal.TextTable;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.LayerSummary;
 import dev.lowrank.compress.ModelSummary;
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.OptionalInt;
@@ -42,7 +42,7 @@ final class InspectCommand implements Callable<Integer> {
     TextTable table =
         new TextTable("layer", "shape", "params", "rank@0.9", "rank@0.99", "max rank", "note");
     for (LayerSummary s : summary.layers()) {
-      LinearLayer l = s.layer();
+      Layer l = s.layer();
       String note =
           l.lowRank().isPresent()
               ? "factorized, rank " + l.lowRank().getAsInt()
@@ -53,8 +53,8 @@ final class InspectCommand implements Callable<Integer> {
           l.name(),
           l.shape(),
           l.parameters(),
-          rank(s.rankForEnergy90()),
-          rank(s.rankForEnergy99()),
+          rank(s.rankForEnergy(0.9)),
+          rank(s.rankForEnergy(0.99)),
           n * m / (n + m),
           note);
     }

@@ -7,7 +7,7 @@ import dev.lowrank.eval.gate.Gate;
 import dev.lowrank.eval.progress.ProgressBars;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.report.ReportWriters;
-import dev.lowrank.format.internal.AtomicOutput;
+import dev.lowrank.io.OutputFiles;
 import dev.lowrank.zoo.DigitsDemo;
 import dev.lowrank.zoo.DjlExample;
 import dev.lowrank.zoo.Example;
@@ -220,7 +220,7 @@ final class ZooCommand implements Runnable {
         return ExitCodes.OK;
       } finally {
         if (out == null) {
-          AtomicOutput.deleteRecursively(work);
+          OutputFiles.deleteRecursively(work);
         }
       }
     }
@@ -287,7 +287,7 @@ final class ZooCommand implements Runnable {
         w.flush();
         return ExitCodes.OK;
       } finally {
-        AtomicOutput.deleteRecursively(work);
+        OutputFiles.deleteRecursively(work);
       }
     }
   }
@@ -337,7 +337,7 @@ final class ZooCommand implements Runnable {
       try {
         table = ZooTable.render(examples, work, ProgressBars.auto());
       } finally {
-        AtomicOutput.deleteRecursively(work);
+        OutputFiles.deleteRecursively(work);
       }
       PrintWriter w = spec.commandLine().getOut();
       w.print(table);
@@ -351,7 +351,7 @@ final class ZooCommand implements Runnable {
         }
         String updated =
             text.substring(0, start) + table + text.substring(end + ZooTable.END.length() + 1);
-        AtomicOutput.writeFile(
+        OutputFiles.writeFile(
             write, tmp -> Files.writeString(tmp, updated, StandardCharsets.UTF_8));
         w.println("wrote " + write);
       }

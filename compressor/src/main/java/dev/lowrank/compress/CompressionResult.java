@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a compression did: one {@link LayerResult} per linear layer and the model's parameter
- * totals. Immutable; {@link Manifest} writes and reads it as JSON.
+ * What a compression did: one {@link LayerResult} per factorizable layer and the model's parameter
+ * totals. Immutable; {@link ManifestJson} writes and reads it as JSON.
  *
  * @param toolVersion the lowrank version that made it
  * @param format the model format, {@code djl} or {@code torchscript}
@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param inputSha256 SHA-256 of the input file (for a directory, of its files in name order), empty
  *     for an in-memory model
  * @param settings the {@link CompressionSpec#settings()} used
- * @param layers one entry per linear layer, in model order
+ * @param layers one entry per factorizable layer, in model order
  * @param parametersOriginal every parameter of the input model
  * @param parametersCompressed every parameter of the output model
  */
@@ -70,6 +70,6 @@ public record CompressionResult(
    * @return pretty-printed JSON
    */
   public String toJson() {
-    return Manifest.toJson(this);
+    return ManifestJson.toJson(this);
   }
 }

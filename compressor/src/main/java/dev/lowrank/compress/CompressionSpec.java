@@ -1,5 +1,6 @@
 package dev.lowrank.compress;
 
+import dev.lowrank.linalg.SvdMethod;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,19 +1,18 @@
 package dev.lowrank.compress;
 
+import dev.lowrank.format.Layer;
 import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * One linear layer's entry in a {@link CompressionResult}.
+ * One layer's entry in a {@link CompressionResult}: the layer as the input model describes it, and
+ * what the compressor did with it.
  *
  * <p>Parameter accounting is exact: a dense layer counts {@code n m}, a factorized one {@code r (n
  * + m)}, and both add {@code n} when the layer has a bias (the bias is always kept). A layer that
  * stays dense is unchanged, so its energy kept is 1 and its error 0.
  *
- * @param name the layer name as its framework spells it
- * @param outFeatures {@code n}, rows of {@code W}
- * @param inFeatures {@code m}, columns of {@code W}
- * @param hasBias whether the layer has a bias
+ * @param layer the layer in the input model
  * @param status what happened to the layer
  * @param rank the rank of the factors, when the layer is factorized (or was already)
  * @param reason why the layer stayed dense, when it did
@@ -25,10 +24,7 @@ import java.util.OptionalInt;
  * @param svd the SVD algorithm that produced the factors, when one ran
  */
 public record LayerResult(
-    String name,
-    int outFeatures,
-    int inFeatures,
-    boolean hasBias,
+    Layer layer,
     LayerStatus status,
     OptionalInt rank,
     Optional<String> reason,
@@ -39,12 +35,12 @@ public record LayerResult(
     Optional<String> svd) {
 
   /**
-   * Returns the shape of {@code W} as {@code "n x m"}.
+   * Returns the layer's name.
    *
-   * @return the printable shape
+   * @return {@code layer().name()}
    */
-  public String shape() {
-    return outFeatures + "x" + inFeatures;
+  public String name() {
+    return layer.name();
   }
 
   /**

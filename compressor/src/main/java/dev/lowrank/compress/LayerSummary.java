@@ -1,36 +1,35 @@
 package dev.lowrank.compress;
 
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * One linear layer as {@code lowrank inspect} shows it: its shape and parameters, and the ranks
- * that energy thresholds 0.9 and 0.99 would need (from the exact singular values).
+ * One layer as {@code lowrank inspect} shows it: the layer and, for a dense layer with a non-zero
+ * weight, its spectrum, from which the ranks that energy thresholds would need follow.
  *
  * @param layer the layer
- * @param rankForEnergy90 the smallest rank keeping 90% of {@code ||W||_F^2}; empty for a layer
- *     already factorized or with an all-zero weight
- * @param rankForEnergy99 the same for 99%
- * @param singularValues the singular values, descending (empty when not computed)
+ * @param spectrum its singular values; empty for a layer already factorized or with an all-zero
+ *     weight
  */
-public record LayerSummary(
-    LinearLayer layer,
-    OptionalInt rankForEnergy90,
-    OptionalInt rankForEnergy99,
-    float[] singularValues) {
+public record LayerSummary(Layer layer, Optional<LayerSpectrum> spectrum) {
 
-  /** Copies the singular values. */
-  public LayerSummary {
-    singularValues = singularValues.clone();
+  /**
+   * Returns the smallest rank keeping a share of {@code ||W||_F^2}, when there is a spectrum.
+   *
+   * @param fraction the share, in (0, 1]
+   * @return the rank, or empty
+   */
+  public OptionalInt rankForEnergy(double fraction) {
+    return spectrum.map(s -> OptionalInt.of(s.rankForEnergy(fraction))).orElse(OptionalInt.empty());
   }
 
   /**
-   * Returns a copy of the singular values.
+   * Returns the singular values, descending (empty when not computed).
    *
-   * @return the spectrum, descending
+   * @return a copy of the spectrum
    */
-  @Override
   public float[] singularValues() {
-    return singularValues.clone();
+    return spectrum.map(LayerSpectrum::singularValues).orElse(new float[0]);
   }
 }

@@ -5,13 +5,13 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What {@code lowrank inspect} reports about a model: its format, every parameter, and each linear
- * layer with the ranks energy thresholds would need.
+ * What {@code lowrank inspect} reports about a model: its format, every parameter, and each
+ * factorizable layer with the ranks energy thresholds would need.
  *
  * @param path the model file or directory
  * @param format {@code djl} or {@code torchscript}
  * @param parameters every parameter of the model
- * @param layers the linear layers in model order
+ * @param layers the factorizable layers in model order
  * @param manifest the manifest the model carries when lowrank wrote it
  */
 public record ModelSummary(
@@ -27,7 +27,7 @@ public record ModelSummary(
   }
 
   /**
-   * Returns the parameters held by linear layers.
+   * Returns the parameters held by the factorizable layers.
    *
    * @return the sum of the layers' parameters
    */

@@ -1,5 +1,6 @@
 package dev.lowrank.format;
 
+import dev.lowrank.io.InputFileException;
 import java.nio.file.Path;
 
 /**
@@ -8,13 +9,11 @@ import java.nio.file.Path;
  *
  * <p>The message is one line that starts with the file and says what is wrong, e.g. {@code
  * "models/mlp.pt: zip entry '../evil' escapes the archive"}. The CLI prints it as it is and exits
- * with code 2.
+ * with code 2. A sibling of {@code DataFileException} under {@link InputFileException}.
  */
-public class ModelFileException extends Exception {
+public class ModelFileException extends InputFileException {
 
   private static final long serialVersionUID = 1L;
-
-  private final transient Path file;
 
   /**
    * Creates an exception about {@code file}.
@@ -23,8 +22,7 @@ public class ModelFileException extends Exception {
    * @param problem what is wrong with it, as a sentence fragment without the file name
    */
   public ModelFileException(Path file, String problem) {
-    super(file + ": " + problem);
-    this.file = file;
+    super(file, problem);
   }
 
   /**
@@ -35,16 +33,6 @@ public class ModelFileException extends Exception {
    * @param cause the underlying error
    */
   public ModelFileException(Path file, String problem, Throwable cause) {
-    super(file + ": " + problem, cause);
-    this.file = file;
-  }
-
-  /**
-   * Returns the file the problem is about.
-   *
-   * @return the file
-   */
-  public Path file() {
-    return file;
+    super(file, problem, cause);
   }
 }

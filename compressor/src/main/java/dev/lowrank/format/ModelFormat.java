@@ -1,5 +1,6 @@
 package dev.lowrank.format;
 
+import dev.lowrank.io.OutputFiles;
 import java.nio.file.Path;
 
 /**
@@ -26,12 +27,30 @@ public interface ModelFormat {
   boolean accepts(Path path);
 
   /**
-   * Returns whether models of this format are directories (DJL) rather than single files.
+   * Returns whether models of this format are single files or directories (DJL).
    *
-   * @return {@code true} if a compressed model is written as a directory
+   * @return the kind of path a compressed model is written as
    */
-  default boolean writesDirectory() {
-    return false;
+  default OutputFiles.Kind outputKind() {
+    return OutputFiles.Kind.FILE;
+  }
+
+  /**
+   * Returns whether {@code path} holds a model of this format that lowrank wrote (it carries a
+   * manifest), so that a new output may replace it. Never throws.
+   *
+   * @param path an existing file or directory
+   * @return {@code true} for a lowrank output of this format
+   */
+  default boolean isLowrankOutput(Path path) {
+    if (!accepts(path)) {
+      return false;
+    }
+    try (SourceModel model = open(path)) {
+      return model.manifest().isPresent();
+    } catch (ModelFileException | RuntimeException e) {
+      return false;
+    }
   }
 
   /**

@@ -9,8 +9,10 @@ import java.util.List;
 /** Finds the {@link ModelFormat} of a model path; the one place that lists the formats. */
 public final class ModelFormats {
 
-  private static final List<ModelFormat> FORMATS =
-      List.of(new DjlModelFormat(), new TorchScriptModelFormat());
+  private static final DjlModelFormat DJL = new DjlModelFormat();
+
+  /** Every format, in detection order: a new format is one more entry here. */
+  private static final List<ModelFormat> FORMATS = List.of(DJL, new TorchScriptModelFormat());
 
   private ModelFormats() {}
 
@@ -21,6 +23,15 @@ public final class ModelFormats {
    */
   public static List<ModelFormat> all() {
     return FORMATS;
+  }
+
+  /**
+   * Returns the DJL block-model format (for models handed over in memory).
+   *
+   * @return the DJL format
+   */
+  public static ModelFormat djl() {
+    return DJL;
   }
 
   /**

@@ -1,7 +1,5 @@
 package dev.lowrank.format;
 
-import dev.lowrank.compress.CompressionResult;
-import dev.lowrank.compress.Manifest;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
 import java.io.IOException;
@@ -9,10 +7,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * An opened model whose linear layers can be read and which can be written back with some of them
- * factorized. One implementation per {@link ModelFormat}.
+ * An opened model whose factorizable layers can be read, run on data, and written back with some of
+ * them factorized. One implementation per {@link ModelFormat}; this interface speaks only of
+ * layers, weights, factors, tensors and opaque manifest bytes, so that formats sit below the
+ * compressor.
  *
  * <p>Weights are read one layer at a time so that the heap holds a few layers, not the model.
  * Closing releases native memory and open files; the input file is never modified.
@@ -34,27 +35,40 @@ public interface SourceModel extends AutoCloseable {
   ModelFormat format();
 
   /**
-   * Returns every parameter of the model (all tensors that are trained weights, linear or not).
+   * Returns every parameter of the model (all tensors that are trained weights, factorizable or
+   * not).
    *
    * @return the total parameter count
    */
   long parameterCount();
 
   /**
-   * Returns the linear layers in model order, dense ones and already factorized ones.
+   * Returns the factorizable layers in model (forward) order: dense ones, already factorized ones,
+   * and ones that must stay dense (with the reason).
    *
    * @return the layers
    */
-  List<LinearLayer> linearLayers();
+  List<Layer> layers();
 
   /**
-   * Reads the weight {@code W} (n x m) of a dense layer.
+   * Reads the weight of a dense layer as the matrix {@code W} (n x m) its kind defines.
    *
-   * @param layer a layer from {@link #linearLayers()} without {@link LinearLayer#lowRank()}
+   * @param layer a layer from {@link #layers()} without {@link Layer#lowRank()}
    * @return a new matrix holding a copy of the weight
-   * @throws ModelFileException if the stored tensor cannot be read
+   * @throws ModelFileException if the stored tensor cannot be read or holds NaN or infinite values
    */
-  FloatMatrix readWeight(LinearLayer layer) throws ModelFileException;
+  FloatMatrix readWeight(Layer layer) throws ModelFileException;
+
+  /**
+   * Opens a runner that runs this model on data and shows it the inputs of chosen layers: what
+   * calibration (the Gram matrices of data-aware truncation), sequential fitting and output
+   * fidelity need.
+   *
+   * @param observed names of layers from {@link #layers()} whose inputs the runner reports
+   * @return the runner, to be closed before the model
+   * @throws ModelFileException if the model cannot be run by this format (the message says why)
+   */
+  ModelRunner runner(Set<String> observed) throws ModelFileException;
 
   /**
    * Writes the model to {@code output} with each named layer's weight replaced by its factors,
@@ -64,22 +78,21 @@ public interface SourceModel extends AutoCloseable {
    *
    * @param output the destination, never the input
    * @param factors the factors per layer name; layers not named stay as they are
-   * @param manifest the record of how the model was made, embedded as {@link Manifest#FILE_NAME}
-   *     (written with {@link Manifest#toJson(CompressionResult)})
+   * @param manifest the UTF-8 JSON record of how the model was made, embedded as the format embeds
+   *     it (read back by {@link #manifest()})
    * @throws IOException if the output cannot be written
    * @throws ModelFileException if the input turns out to be unusable while copying it
    */
-  void write(Path output, Map<String, LowRankFactors> factors, CompressionResult manifest)
+  void write(Path output, Map<String, LowRankFactors> factors, byte[] manifest)
       throws IOException, ModelFileException;
 
   /**
-   * Returns the manifest the model carries when lowrank wrote it: how it was made, from which
-   * input, layer by layer.
+   * Returns the manifest the model carries when lowrank wrote it, as the bytes it embedded.
    *
    * @return the embedded manifest, empty for a model lowrank did not write
-   * @throws ModelFileException if a manifest is present but malformed or of a newer format
+   * @throws ModelFileException if the manifest cannot be read
    */
-  Optional<CompressionResult> manifest() throws ModelFileException;
+  Optional<byte[]> manifest() throws ModelFileException;
 
   @Override
   void close();

@@ -71,6 +71,21 @@ public final class SvdBackends {
   }
 
   /**
+   * Returns the backend of a method: the factory every caller goes through.
+   *
+   * @param method the method
+   * @param seed seed of the randomized test matrices (ignored by {@link SvdMethod#EXACT})
+   * @return the backend
+   */
+  public static SvdBackend create(SvdMethod method, long seed) {
+    return switch (method) {
+      case EXACT -> exact();
+      case RANDOMIZED -> randomized(seed);
+      case AUTO -> auto(seed);
+    };
+  }
+
+  /**
    * Returns the backend called {@code name}.
    *
    * @param name one of {@link #NAMES}: {@code exact}, {@code randomized} or {@code auto}

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lowrank.compress.internal.Fingerprint;
 import dev.lowrank.format.ModelFileException;
+import dev.lowrank.io.Fingerprint;
 import dev.lowrank.testing.DjlFixtures;
 import dev.lowrank.testing.TestBlocks.Variant;
 import java.io.DataInputStream;

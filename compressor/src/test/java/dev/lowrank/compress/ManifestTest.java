@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -20,17 +21,14 @@ class ManifestTest {
     settings.put("policy", "rank 2");
     settings.put("scope", "layer");
     return new CompressionResult(
-        Manifest.toolVersion(),
+        Compressor.version(),
         "djl",
         Optional.of("model"),
         Optional.of("ab".repeat(32)),
         settings,
         List.of(
             new LayerResult(
-                "fc1",
-                10,
-                10,
-                true,
+                Layer.linear("fc1", 10, 10, true),
                 LayerStatus.FACTORIZED,
                 OptionalInt.of(2),
                 Optional.empty(),
@@ -40,10 +38,7 @@ class ManifestTest {
                 0.31,
                 Optional.of("exact")),
             new LayerResult(
-                "fc2",
-                3,
-                10,
-                false,
+                Layer.linear("fc2", 3, 10, false),
                 LayerStatus.DENSE,
                 OptionalInt.empty(),
                 Optional.of("kept dense by rule fc2=dense"),
@@ -59,7 +54,7 @@ class ManifestTest {
   @Test
   void roundTripsEveryField() throws Exception {
     CompressionResult r = sample();
-    CompressionResult back = Manifest.parse(r.toJson(), Path.of("m.json"));
+    CompressionResult back = ManifestJson.parse(r.toJson(), Path.of("m.json"));
     assertEquals(r, back);
     assertTrue(r.toJson().contains("\"formatVersion\": 1"));
     assertEquals(80.0 / 140, back.parameterRatio(), 1e-12);
@@ -69,10 +64,11 @@ class ManifestTest {
   void refusesNewerFormatVersionsAndMalformedJson() {
     String newer = sample().toJson().replace("\"formatVersion\": 1", "\"formatVersion\": 99");
     ModelFileException e =
-        assertThrows(ModelFileException.class, () -> Manifest.parse(newer, Path.of("m.json")));
+        assertThrows(ModelFileException.class, () -> ManifestJson.parse(newer, Path.of("m.json")));
     assertTrue(e.getMessage().startsWith("m.json: manifest format version 99 is not supported"));
     ModelFileException bad =
-        assertThrows(ModelFileException.class, () -> Manifest.parse("{\"x\":", Path.of("m.json")));
+        assertThrows(
+            ModelFileException.class, () -> ManifestJson.parse("{\"x\":", Path.of("m.json")));
     assertTrue(bad.getMessage().contains("malformed"));
   }
 }

@@ -86,11 +86,10 @@ class RankPoliciesTest {
     long dense = 0;
     long factors = 0;
     for (LayerResult l : result.layers()) {
-      dense += (long) l.outFeatures() * l.inFeatures();
-      factors +=
-          l.factorized()
-              ? (long) l.rank().getAsInt() * (l.outFeatures() + l.inFeatures())
-              : (long) l.outFeatures() * l.inFeatures();
+      long n = l.layer().outFeatures();
+      long m = l.layer().inFeatures();
+      dense += n * m;
+      factors += l.factorized() ? l.rank().getAsInt() * (n + m) : n * m;
     }
     assertTrue(factors <= 0.3 * dense + 1e-9, factors + " of " + dense);
     assertTrue(factors > 0.25 * dense, "the budget is used: " + factors + " of " + dense);

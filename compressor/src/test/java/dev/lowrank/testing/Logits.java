@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
-import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.data.Dataset;
 import java.nio.file.Path;
 
 /** Runs DJL models on digits samples and compares outputs. */
@@ -24,7 +24,7 @@ public final class Logits {
    * @return the outputs, row-major (samples x classes)
    * @throws Exception if DJL fails
    */
-  public static float[] of(Path modelDir, LabeledData data) throws Exception {
+  public static float[] of(Path modelDir, Dataset data) throws Exception {
     Criteria<NDList, NDList> criteria =
         Criteria.builder()
             .setTypes(NDList.class, NDList.class)
@@ -45,7 +45,7 @@ public final class Logits {
    * @return the outputs, row-major
    * @throws Exception if DJL fails
    */
-  public static float[] of(Model model, LabeledData data) throws Exception {
+  public static float[] of(Model model, Dataset data) throws Exception {
     try (Predictor<NDList, NDList> predictor = model.newPredictor(new NoopTranslator());
         NDManager manager = NDManager.newBaseManager("PyTorch")) {
       NDList in =
@@ -62,7 +62,7 @@ public final class Logits {
    * @param data the samples with labels
    * @return the share of rows whose arg-max is the label
    */
-  public static double accuracy(float[] logits, LabeledData data) {
+  public static double accuracy(float[] logits, Dataset data) {
     int classes = logits.length / data.size();
     int correct = 0;
     for (int i = 0; i < data.size(); i++) {

@@ -1,5 +1,6 @@
 package dev.lowrank.datasets;
 
+import dev.lowrank.data.Dataset;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +35,7 @@ public final class Digits {
   private static final String RESOURCE = "digits.csv.gz";
   private static final float MAX_PIXEL = 16f;
 
-  private static volatile LabeledData all;
+  private static volatile Dataset all;
 
   private Digits() {}
 
@@ -43,8 +44,8 @@ public final class Digits {
    *
    * @return the whole data set
    */
-  public static LabeledData all() {
-    LabeledData data = all;
+  public static Dataset all() {
+    Dataset data = all;
     if (data == null) {
       synchronized (Digits.class) {
         data = all;
@@ -62,7 +63,7 @@ public final class Digits {
    *
    * @return the training split
    */
-  public static LabeledData train() {
+  public static Dataset train() {
     return split(false);
   }
 
@@ -71,12 +72,12 @@ public final class Digits {
    *
    * @return the test split
    */
-  public static LabeledData test() {
+  public static Dataset test() {
     return split(true);
   }
 
-  private static LabeledData split(boolean test) {
-    LabeledData data = all();
+  private static Dataset split(boolean test) {
+    Dataset data = all();
     List<Integer> rows = new ArrayList<>();
     for (int i = 0; i < data.size(); i++) {
       if ((i % 5 == 0) == test) {
@@ -86,7 +87,7 @@ public final class Digits {
     return data.select(rows.stream().mapToInt(Integer::intValue).toArray());
   }
 
-  private static LabeledData read() {
+  private static Dataset read() {
     try (InputStream raw = Digits.class.getResourceAsStream(RESOURCE)) {
       if (raw == null) {
         throw new IllegalStateException(
@@ -115,10 +116,13 @@ public final class Digits {
           labels.add((int) Float.parseFloat(cells[FEATURES]));
         }
       }
-      return new LabeledData(
-          features.toArray(new float[0][]),
-          labels.stream().mapToInt(Integer::intValue).toArray(),
-          CLASSES);
+      return Dataset.builder()
+          .setName("digits")
+          .optFormat("bundled")
+          .setFeatures(features.toArray(new float[0][]))
+          .optLabels(labels.stream().mapToInt(Integer::intValue).toArray())
+          .optClassCount(CLASSES)
+          .build();
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the bundled digits data set", e);
     }

@@ -1,15 +1,16 @@
 package dev.lowrank.eval;
 
-import dev.lowrank.compress.Manifest;
+import dev.lowrank.compress.Compressor;
+import dev.lowrank.compress.LayerSpectrum;
+import dev.lowrank.data.DataSource;
+import dev.lowrank.data.Dataset;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.accuracy.Accuracy;
 import dev.lowrank.eval.accuracy.AccuracyComparison;
 import dev.lowrank.eval.accuracy.Fidelity;
 import dev.lowrank.eval.accuracy.Predictions;
 import dev.lowrank.eval.accuracy.TradeoffPoint;
 import dev.lowrank.eval.data.DataInfo;
-import dev.lowrank.eval.data.DataSource;
-import dev.lowrank.eval.data.Dataset;
-import dev.lowrank.eval.data.SampleShape;
 import dev.lowrank.eval.gate.Gate;
 import dev.lowrank.eval.internal.Baseline;
 import dev.lowrank.eval.latency.LatencyBenchmark;
@@ -20,12 +21,12 @@ import dev.lowrank.eval.model.InferenceModel;
 import dev.lowrank.eval.model.InferenceSession;
 import dev.lowrank.eval.model.ModelInfo;
 import dev.lowrank.eval.params.DiskSize;
-import dev.lowrank.eval.params.LayerSpectrum;
 import dev.lowrank.eval.params.ModelParameters;
 import dev.lowrank.eval.params.ParameterComparison;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.format.ModelFileException;
+import dev.lowrank.io.InputFileException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -76,10 +77,10 @@ public final class Evaluation {
    * Runs the evaluation.
    *
    * @return the report
-   * @throws ModelFileException if a model or the data cannot be used (see the class comment)
+   * @throws InputFileException if a model or the data cannot be used (see the class comment)
    * @throws IOException if a model's size on disk cannot be read
    */
-  public EvalReport run() throws ModelFileException, IOException {
+  public EvalReport run() throws InputFileException, IOException {
     b.threads.ifPresent(EngineThreads::setIntraOp);
     try (Baseline base =
             Baseline.prepare(b.original, b.data, b.inputShape, b.batchSize, b.progress);
@@ -104,7 +105,7 @@ public final class Evaluation {
       List<LayerSpectrum> spectra = List.of();
       if (b.spectra) {
         try {
-          spectra = LayerSpectrum.of(b.original, b.spectrumMaxSide);
+          spectra = Compressor.spectra(b.original, b.spectrumMaxSide);
         } catch (ModelFileException e) {
           // The compressor cannot read this format's weights: the report has no spectra plot.
           spectra = List.of();
@@ -112,7 +113,7 @@ public final class Evaluation {
       }
       EvalReport report =
           new EvalReport(
-              Manifest.toolVersion(),
+              Compressor.version(),
               new ModelInfo(b.original, base.model().format(), DiskSize.of(b.original)),
               new ModelInfo(b.compressed, compressed.format(), DiskSize.of(b.compressed)),
               DataInfo.of(data, base.shape()),

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowrank.compress.RankPolicy;
+import dev.lowrank.data.DataFileException;
+import dev.lowrank.data.DataOptions;
+import dev.lowrank.data.DataSource;
+import dev.lowrank.data.Dataset;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.datasets.Digits;
 import dev.lowrank.eval.accuracy.AccuracyComparison;
-import dev.lowrank.eval.data.DataFileException;
-import dev.lowrank.eval.data.DataOptions;
-import dev.lowrank.eval.data.DataSource;
-import dev.lowrank.eval.data.Dataset;
-import dev.lowrank.eval.data.SampleShape;
 import dev.lowrank.eval.latency.LatencyComparison;
 import dev.lowrank.eval.latency.LatencySettings;
 import dev.lowrank.eval.report.EvalReport;
@@ -20,6 +20,7 @@ import dev.lowrank.eval.report.ReportWriters;
 import dev.lowrank.eval.testing.DataFiles;
 import dev.lowrank.eval.testing.DigitsFixtures;
 import dev.lowrank.format.ModelFileException;
+import dev.lowrank.io.InputFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -252,9 +253,9 @@ class EvaluationTest {
   }
 
   private static void assertError(Path model, DataSource data, String start) {
-    ModelFileException e =
+    InputFileException e =
         assertThrows(
-            ModelFileException.class,
+            InputFileException.class,
             () ->
                 Evaluation.builder()
                     .setOriginal(model)

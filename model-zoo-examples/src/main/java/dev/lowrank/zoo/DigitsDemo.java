@@ -5,18 +5,16 @@ import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
-import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.data.Dataset;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.accuracy.Accuracy;
 import dev.lowrank.eval.accuracy.Predictions;
-import dev.lowrank.eval.data.Dataset;
-import dev.lowrank.eval.data.SampleShape;
 import dev.lowrank.eval.model.InferenceModel;
 import dev.lowrank.eval.model.InferenceSession;
 import dev.lowrank.eval.progress.Progress;
-import dev.lowrank.format.ModelFileException;
-import dev.lowrank.format.internal.AtomicOutput;
+import dev.lowrank.io.InputFileException;
+import dev.lowrank.io.TemporaryFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,12 +47,12 @@ public final class DigitsDemo {
    * @param policies the settings to try
    * @return the original's row, then one row per policy
    * @throws IOException if the cache or a temporary directory cannot be written
-   * @throws ModelFileException if a model cannot be read back
+   * @throws InputFileException if a model cannot be read back
    */
-  public static List<Row> run(List<RankPolicy> policies) throws IOException, ModelFileException {
+  public static List<Row> run(List<RankPolicy> policies) throws IOException, InputFileException {
     DjlExample example = Examples.djl("mlp-digits");
     Path model = ExampleTrainer.trainOrLoad(example);
-    LabeledData test = example.testData(Integer.MAX_VALUE);
+    Dataset test = example.testData(Integer.MAX_VALUE);
     List<Row> rows = new ArrayList<>();
     rows.add(
         new Row(
@@ -62,7 +60,7 @@ public final class DigitsDemo {
             Compressor.inspect(model).parameters(),
             accuracy(model, test, example.sampleShape()),
             java.util.Optional.empty()));
-    Path work = Files.createTempDirectory("lowrank-demo");
+    Path work = TemporaryFiles.createDirectory("lowrank-demo");
     try {
       for (RankPolicy policy : policies) {
         Path out = work.resolve("mlp-" + rows.size());
@@ -76,7 +74,7 @@ public final class DigitsDemo {
                 java.util.Optional.of(result)));
       }
     } finally {
-      AtomicOutput.deleteRecursively(work);
+      TemporaryFiles.delete(work);
     }
     return rows;
   }
@@ -89,11 +87,12 @@ public final class DigitsDemo {
    * @param data the samples
    * @param sampleShape the shape of one input sample
    * @return the share of samples whose arg-max output is their label
-   * @throws ModelFileException if the model cannot be loaded or run
+   * @throws InputFileException if the model cannot be loaded or run, or a label is outside its
+   *     outputs
    */
-  public static double accuracy(Path model, LabeledData data, Shape sampleShape)
-      throws ModelFileException {
-    Dataset dataset = ZooRunner.dataset(data, "accuracy");
+  public static double accuracy(Path model, Dataset data, Shape sampleShape)
+      throws InputFileException {
+    Dataset dataset = data.withName("accuracy");
     try (InferenceModel loaded = InferenceModel.load(model);
         InferenceSession session = loaded.newSession()) {
       Predictions p =

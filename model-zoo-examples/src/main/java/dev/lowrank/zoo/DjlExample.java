@@ -2,7 +2,7 @@ package dev.lowrank.zoo;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.BlockFactory;
-import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.data.Dataset;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,7 +25,7 @@ public final class DjlExample implements Example {
      * @return the samples
      * @throws IOException if the data cannot be read or fetched
      */
-    LabeledData load(int limit) throws IOException;
+    Dataset load(int limit) throws IOException;
   }
 
   private final String name;
@@ -80,12 +80,12 @@ public final class DjlExample implements Example {
   }
 
   @Override
-  public LabeledData trainData(int limit) throws IOException {
+  public Dataset trainData(int limit) throws IOException {
     return train.load(limit);
   }
 
   @Override
-  public LabeledData testData(int limit) throws IOException {
+  public Dataset testData(int limit) throws IOException {
     return test.load(limit);
   }
 

@@ -1,7 +1,7 @@
 package dev.lowrank.zoo;
 
 import ai.djl.ndarray.types.Shape;
-import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.data.Dataset;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -48,7 +48,7 @@ public interface Example {
    * @return labeled samples
    * @throws IOException if the data cannot be read or fetched
    */
-  LabeledData trainData(int limit) throws IOException;
+  Dataset trainData(int limit) throws IOException;
 
   /**
    * Returns the held-out test data.
@@ -57,7 +57,7 @@ public interface Example {
    * @return labeled samples
    * @throws IOException if the data cannot be read or fetched
    */
-  LabeledData testData(int limit) throws IOException;
+  Dataset testData(int limit) throws IOException;
 
   /**
    * Returns the model: trained with its default plan (or loaded from the cache) for a DJL example,

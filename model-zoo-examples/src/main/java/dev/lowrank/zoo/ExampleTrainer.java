@@ -5,8 +5,8 @@ import ai.djl.Model;
 import ai.djl.nn.BlockFactory;
 import ai.djl.translate.TranslateException;
 import dev.lowrank.datasets.training.ClassifierTraining;
-import dev.lowrank.format.ModelFileException;
-import dev.lowrank.format.internal.AtomicOutput;
+import dev.lowrank.io.InputFileException;
+import dev.lowrank.io.OutputFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.reflect.InvocationTargetException;
@@ -74,8 +74,8 @@ public final class ExampleTrainer {
       return dir;
     }
     try {
-      AtomicOutput.writeDirectory(dir, tmp -> train(example, plan, tmp));
-    } catch (ModelFileException e) {
+      OutputFiles.writeDirectory(dir, tmp -> train(example, plan, tmp));
+    } catch (InputFileException e) {
       throw new IllegalStateException(e);
     }
     return dir;

@@ -1,8 +1,8 @@
 package dev.lowrank.zoo;
 
 import ai.djl.ndarray.types.Shape;
+import dev.lowrank.data.Dataset;
 import dev.lowrank.datasets.Digits;
-import dev.lowrank.datasets.LabeledData;
 import dev.lowrank.datasets.mnist.MnistSets;
 import dev.lowrank.zoo.blocks.CnnBlockFactory;
 import dev.lowrank.zoo.blocks.MlpBlockFactory;
@@ -155,7 +155,7 @@ public final class Examples {
     throw new IllegalArgumentException("'" + name + "' is a TorchScript example, not a DJL one");
   }
 
-  private static LabeledData first(LabeledData data, int limit) {
+  private static Dataset first(Dataset data, int limit) {
     if (limit >= data.size()) {
       return data;
     }

@@ -14,8 +14,8 @@ import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.format.ModelFileException;
-import dev.lowrank.format.djl.LowRankLinear;
 import dev.lowrank.linalg.FloatMatrix;
+import dev.lowrank.runtime.LowRankLinear;
 import java.nio.FloatBuffer;
 import java.util.Random;
 

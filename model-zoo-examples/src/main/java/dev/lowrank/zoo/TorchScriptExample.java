@@ -1,8 +1,8 @@
 package dev.lowrank.zoo;
 
 import ai.djl.ndarray.types.Shape;
+import dev.lowrank.data.Dataset;
 import dev.lowrank.datasets.Digits;
-import dev.lowrank.datasets.LabeledData;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -57,12 +57,12 @@ public final class TorchScriptExample implements Example {
   }
 
   @Override
-  public LabeledData trainData(int limit) {
+  public Dataset trainData(int limit) {
     return first(Digits.train(), limit);
   }
 
   @Override
-  public LabeledData testData(int limit) {
+  public Dataset testData(int limit) {
     return first(Digits.test(), limit);
   }
 
@@ -94,7 +94,7 @@ public final class TorchScriptExample implements Example {
     return target;
   }
 
-  private static LabeledData first(LabeledData data, int limit) {
+  private static Dataset first(Dataset data, int limit) {
     int n = Math.min(limit, data.size());
     int[] rows = new int[n];
     for (int i = 0; i < n; i++) {

@@ -3,16 +3,15 @@ package dev.lowrank.zoo;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
-import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.data.DataSource;
+import dev.lowrank.data.Dataset;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.Evaluation;
-import dev.lowrank.eval.data.DataSource;
-import dev.lowrank.eval.data.Dataset;
-import dev.lowrank.eval.data.SampleShape;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.sweep.SearchResult;
 import dev.lowrank.eval.sweep.SmallestModelSearch;
-import dev.lowrank.format.ModelFileException;
+import dev.lowrank.io.InputFileException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -91,14 +90,14 @@ public final class ZooRunner {
    * @param progress reports progress
    * @return the outcome
    * @throws IOException if training, data or output fails
-   * @throws ModelFileException if a model cannot be read or evaluated
+   * @throws InputFileException if a model cannot be read or evaluated
    */
   public static Run run(
       Example example, Setting setting, Path workDir, List<Integer> batchSizes, Progress progress)
-      throws IOException, ModelFileException {
+      throws IOException, InputFileException {
     Path original = model(example);
     SampleShape shape = SampleShape.of(example.sampleShape().getShape());
-    Dataset test = dataset(example.testData(Integer.MAX_VALUE), example.name() + " test split");
+    Dataset test = example.testData(Integer.MAX_VALUE).withName(example.name() + " test split");
     String slug = setting.describe().replace(' ', '-').replaceAll("[^A-Za-z0-9.-]", "");
     Path out =
         workDir.resolve(
@@ -151,21 +150,5 @@ public final class ZooRunner {
    */
   public static Path model(Example example) throws IOException {
     return example.model(ExampleTrainer.cacheRoot());
-  }
-
-  /**
-   * Turns labeled samples into an evaluation data set.
-   *
-   * @param data the samples
-   * @param name how reports name the data
-   * @return the data set
-   */
-  public static Dataset dataset(LabeledData data, String name) {
-    return Dataset.builder()
-        .setName(name)
-        .setFeatures(data.flatFeatures(), data.featureCount())
-        .optLabels(data.labels())
-        .optFormat("bundled")
-        .build();
   }
 }

@@ -7,7 +7,7 @@ import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.eval.latency.LatencyComparison;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.report.EvalReport;
-import dev.lowrank.format.ModelFileException;
+import dev.lowrank.io.InputFileException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,9 +36,9 @@ public final class ZooTable {
    *
    * @param original the example's model
    * @return the settings
-   * @throws ModelFileException if the model cannot be read
+   * @throws InputFileException if the model cannot be read
    */
-  public static List<ZooRunner.Setting> settingsFor(Path original) throws ModelFileException {
+  public static List<ZooRunner.Setting> settingsFor(Path original) throws InputFileException {
     ModelSummary summary = Compressor.inspect(original);
     int widest =
         summary.layers().stream()
@@ -68,10 +68,10 @@ public final class ZooTable {
    * @param progress reports progress
    * @return the Markdown, between {@link #START} and {@link #END}
    * @throws IOException if training, data or output fails
-   * @throws ModelFileException if a model cannot be read or evaluated
+   * @throws InputFileException if a model cannot be read or evaluated
    */
   public static String render(List<Example> examples, Path workDir, Progress progress)
-      throws IOException, ModelFileException {
+      throws IOException, InputFileException {
     StringBuilder md = new StringBuilder();
     md.append(START).append('\n');
     md.append(

@@ -9,7 +9,7 @@ import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.LayerResult;
 import dev.lowrank.compress.RankPolicy;
-import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.data.Dataset;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,7 +26,7 @@ class DigitsExamplesTest {
       throws Exception {
     DjlExample example = Examples.djl(name);
     Path model = example.model(plan, CACHE);
-    LabeledData test = example.testData(Integer.MAX_VALUE);
+    Dataset test = example.testData(Integer.MAX_VALUE);
     Shape shape = example.sampleShape();
     double before = DigitsDemo.accuracy(model, test, shape);
     assertTrue(before > 0.8, name + " learns: " + before);
@@ -46,7 +46,7 @@ class DigitsExamplesTest {
     assertTrue(r.parametersCompressed() < r.parametersOriginal());
     List<String> factorized = r.factorizedLayers().stream().map(LayerResult::name).toList();
     assertEquals(List.of("08Linear"), factorized, r.toJson());
-    assertEquals(128, r.layer("08Linear").orElseThrow().inFeatures());
+    assertEquals(128, r.layer("08Linear").orElseThrow().layer().inFeatures());
   }
 
   @Test

@@ -7,7 +7,7 @@ import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
-import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.data.Dataset;
 import dev.lowrank.datasets.mnist.MnistSets;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ class WideMlpExamplesTest {
 
   private void trainsAndCompresses(DjlExample example) throws Exception {
     Path model = example.model(SHORT, ExampleTrainer.cacheRoot());
-    LabeledData test = example.testData(1000);
+    Dataset test = example.testData(1000);
     double before = DigitsDemo.accuracy(model, test, example.sampleShape());
     assertTrue(before > 0.6, example.name() + " learns from 3000 images: " + before);
     CompressionResult r =

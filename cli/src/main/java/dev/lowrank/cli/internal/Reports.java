@@ -2,10 +2,8 @@ package dev.lowrank.cli.internal;
 
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.LayerResult;
-import dev.lowrank.format.internal.AtomicOutput;
+import dev.lowrank.io.OutputFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -27,7 +25,7 @@ public final class Reports {
     for (LayerResult l : result.layers()) {
       table.row(
           l.name(),
-          l.shape(),
+          l.layer().shape(),
           l.rank().isPresent() ? Integer.toString(l.rank().getAsInt()) : "-",
           l.parametersBefore(),
           l.parametersAfter(),
@@ -63,10 +61,6 @@ public final class Reports {
    * @throws IOException if it cannot be written
    */
   public static void writeJson(Path path, String json) throws IOException {
-    try {
-      AtomicOutput.writeFile(path, tmp -> Files.writeString(tmp, json, StandardCharsets.UTF_8));
-    } catch (dev.lowrank.format.ModelFileException e) {
-      throw new IOException(e.getMessage(), e);
-    }
+    OutputFiles.writeString(path, json);
   }
 }

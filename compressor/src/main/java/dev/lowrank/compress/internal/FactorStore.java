@@ -1,6 +1,6 @@
 package dev.lowrank.compress.internal;
 
-import dev.lowrank.format.internal.AtomicOutput;
+import dev.lowrank.io.OutputFiles;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
 import java.io.IOException;
@@ -163,7 +163,7 @@ public final class FactorStore implements AutoCloseable {
     spilled.clear();
     if (dir != null) {
       try {
-        AtomicOutput.deleteRecursively(dir);
+        OutputFiles.deleteRecursively(dir);
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot delete " + dir, e);
       }

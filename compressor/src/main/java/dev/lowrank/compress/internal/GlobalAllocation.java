@@ -1,17 +1,17 @@
 package dev.lowrank.compress.internal;
 
+import dev.lowrank.compress.LayerSpectrum;
 import dev.lowrank.compress.RankPolicy;
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.SourceModel;
-import dev.lowrank.linalg.FloatMatrix;
-import dev.lowrank.linalg.SvdBackends;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Gives ranks to several layers under one model-wide budget ({@link dev.lowrank.compress.Scope}
@@ -36,16 +36,16 @@ final class GlobalAllocation {
    * @return a plan per layer name
    * @throws ModelFileException if a weight cannot be read or is not finite
    */
-  static Map<String, LayerPlan> allocate(
-      SourceModel model, List<LinearLayer> layers, RankPolicy policy) throws ModelFileException {
+  static Map<String, LayerPlan> allocate(SourceModel model, List<Layer> layers, RankPolicy policy)
+      throws ModelFileException {
     List<Candidate> candidates = new ArrayList<>();
     long denseWeights = 0;
     boolean[] zero = new boolean[layers.size()];
     for (int l = 0; l < layers.size(); l++) {
-      LinearLayer layer = layers.get(l);
-      FloatMatrix w = CompressionRun.readFinite(model, layer);
-      double norm2 = w.frobeniusNormSquared();
-      float[] s = norm2 == 0 ? new float[0] : SvdBackends.singularValues(w);
+      Layer layer = layers.get(l);
+      Optional<LayerSpectrum> spectrum = Spectra.of(model, layer);
+      double norm2 = spectrum.map(LayerSpectrum::frobeniusNormSquared).orElse(0.0);
+      float[] s = spectrum.map(LayerSpectrum::singularValues).orElse(new float[0]);
       long cost = (long) layer.outFeatures() + layer.inFeatures();
       denseWeights += (long) layer.outFeatures() * layer.inFeatures();
       zero[l] = norm2 == 0;
@@ -87,7 +87,7 @@ final class GlobalAllocation {
     }
     Map<String, LayerPlan> plans = new LinkedHashMap<>();
     for (int l = 0; l < layers.size(); l++) {
-      LinearLayer layer = layers.get(l);
+      Layer layer = layers.get(l);
       long n = layer.outFeatures();
       long m = layer.inFeatures();
       if (zero[l]) {

@@ -1,6 +1,6 @@
 package dev.lowrank.compress.internal;
 
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import dev.lowrank.linalg.RankTarget;
 import java.util.Optional;
 
@@ -14,21 +14,18 @@ import java.util.Optional;
  * @param reason why the layer is left, when it is
  */
 record LayerPlan(
-    LinearLayer layer,
-    Optional<RankTarget> target,
-    Optional<Double> energy,
-    Optional<String> reason) {
+    Layer layer, Optional<RankTarget> target, Optional<Double> energy, Optional<String> reason) {
 
-  static LayerPlan keep(LinearLayer layer, String reason) {
+  static LayerPlan keep(Layer layer, String reason) {
     return new LayerPlan(layer, Optional.empty(), Optional.empty(), Optional.of(reason));
   }
 
-  static LayerPlan rank(LinearLayer layer, int rank) {
+  static LayerPlan rank(Layer layer, int rank) {
     return new LayerPlan(
         layer, Optional.of(RankTarget.leading(rank)), Optional.empty(), Optional.empty());
   }
 
-  static LayerPlan energy(LinearLayer layer, double energy) {
+  static LayerPlan energy(Layer layer, double energy) {
     return new LayerPlan(
         layer, Optional.of(RankTarget.energy(energy)), Optional.of(energy), Optional.empty());
   }

@@ -9,6 +9,8 @@ import ai.djl.translate.NoopTranslator;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormat;
 import dev.lowrank.format.SourceModel;
+import dev.lowrank.io.OutputFiles;
+import dev.lowrank.runtime.ManifestFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -36,8 +38,20 @@ public final class DjlModelFormat implements ModelFormat {
   }
 
   @Override
-  public boolean writesDirectory() {
-    return true;
+  public OutputFiles.Kind outputKind() {
+    return OutputFiles.Kind.DIRECTORY;
+  }
+
+  /**
+   * Recognizes a lowrank output by its manifest file, without loading the model.
+   *
+   * @param path an existing file or directory
+   * @return whether it is a DJL model directory holding a lowrank manifest
+   */
+  @Override
+  public boolean isLowrankOutput(Path path) {
+    Path dir = directoryOf(path);
+    return dir != null && Files.isRegularFile(dir.resolve(ManifestFile.FILE_NAME));
   }
 
   @Override

@@ -10,20 +10,24 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
-import dev.lowrank.compress.CompressionResult;
-import dev.lowrank.compress.Manifest;
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormat;
+import dev.lowrank.format.ModelRunner;
 import dev.lowrank.format.SourceModel;
-import dev.lowrank.format.internal.AtomicOutput;
+import dev.lowrank.io.InputFileException;
+import dev.lowrank.io.OutputFiles;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
+import dev.lowrank.runtime.LowRankBlockFactory;
+import dev.lowrank.runtime.LowRankLinear;
+import dev.lowrank.runtime.ManifestFile;
+import dev.lowrank.runtime.blocks.BlockReferences;
+import dev.lowrank.runtime.blocks.LinearSites;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.Writer;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,8 +36,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * A DJL block model opened for compression: a loaded {@link Model} (from a model directory, or one
@@ -52,7 +56,7 @@ public final class DjlSourceModel implements SourceModel {
   private final Properties serving;
   private final String modelName;
   private final Map<String, Linear> linears = new LinkedHashMap<>();
-  private final List<LinearLayer> layers = new ArrayList<>();
+  private final List<Layer> layers = new ArrayList<>();
 
   DjlSourceModel(Path path, Model model, boolean owned, Properties serving, String modelName) {
     this.path = path;
@@ -62,13 +66,13 @@ public final class DjlSourceModel implements SourceModel {
     this.modelName = modelName;
     Block root = model.getBlock();
     BlockReferences refs = BlockReferences.of(root);
-    List<LinearLayer> described = new ArrayList<>();
+    List<Layer> described = new ArrayList<>();
     for (LinearSites.Site site : LinearSites.find(root)) {
       linears.put(site.name(), site.block());
       described.add(describe(site, refs));
     }
     Map<String, String> weightReaders = probeWeightReaders(described, refs);
-    for (LinearLayer layer : described) {
+    for (Layer layer : described) {
       String reason = weightReaders.get(layer.name());
       layers.add(reason == null ? layer : layer.withIneligible(reason));
     }
@@ -82,12 +86,38 @@ public final class DjlSourceModel implements SourceModel {
    * @return the source model
    */
   public static DjlSourceModel wrap(Model model) {
+    return wrap(model, null);
+  }
+
+  /**
+   * Wraps a model already in memory, naming the block factory that builds its original blocks, so
+   * that {@link #write} can save it as a model directory DJL loads again.
+   *
+   * @param model a model with an initialized block
+   * @param baseBlockFactory the class name of the original model's {@code BlockFactory}, or {@code
+   *     null} when the model will not be written
+   * @return the source model
+   */
+  public static DjlSourceModel wrap(Model model, String baseBlockFactory) {
     if (model.getBlock() == null || !model.getBlock().isInitialized()) {
       throw new IllegalArgumentException(
           "The model has no initialized block: load or train it before compressing it");
     }
-    return new DjlSourceModel(
-        model.getModelPath(), model, false, new Properties(), model.getName());
+    Properties serving = new Properties();
+    Path dir = model.getModelPath();
+    if (dir != null && Files.isRegularFile(dir.resolve("serving.properties"))) {
+      try (InputStream in = Files.newInputStream(dir.resolve("serving.properties"))) {
+        serving.load(in);
+      } catch (IOException | IllegalArgumentException e) {
+        // A model in memory need not come from a readable directory; the factory is given below.
+        serving.clear();
+      }
+    }
+    if (baseBlockFactory != null) {
+      serving.setProperty("blockFactory", baseBlockFactory);
+      serving.remove(LowRankBlockFactory.BASE_FACTORY);
+    }
+    return new DjlSourceModel(dir, model, false, serving, model.getName());
   }
 
   /**
@@ -106,7 +136,7 @@ public final class DjlSourceModel implements SourceModel {
 
   @Override
   public ModelFormat format() {
-    return new DjlModelFormat();
+    return dev.lowrank.format.ModelFormats.djl();
   }
 
   @Override
@@ -127,12 +157,35 @@ public final class DjlSourceModel implements SourceModel {
   }
 
   @Override
-  public List<LinearLayer> linearLayers() {
+  public List<Layer> layers() {
     return List.copyOf(layers);
   }
 
   @Override
-  public synchronized FloatMatrix readWeight(LinearLayer layer) throws ModelFileException {
+  public ModelRunner runner(Set<String> observed) throws ModelFileException {
+    Map<String, Linear> chosen = new LinkedHashMap<>();
+    for (String name : observed) {
+      Linear linear = linears.get(name);
+      Layer layer = layers.stream().filter(l -> l.name().equals(name)).findFirst().orElse(null);
+      if (linear == null || layer == null || !layer.factorizable()) {
+        throw new IllegalArgumentException("'" + name + "' is not a dense, eligible layer");
+      }
+      chosen.put(name, linear);
+    }
+    return new DjlRunner(this, chosen);
+  }
+
+  /** The names of the dense layers and their blocks, for the runner. */
+  Map<String, Linear> linearBlocks() {
+    return linears;
+  }
+
+  Path where() {
+    return path == null ? Path.of(model.getName()) : path;
+  }
+
+  @Override
+  public synchronized FloatMatrix readWeight(Layer layer) throws ModelFileException {
     Linear linear = linears.get(layer.name());
     if (linear == null || linear instanceof LowRankLinear) {
       throw new IllegalArgumentException("'" + layer.name() + "' is not a dense linear layer");
@@ -200,7 +253,7 @@ public final class DjlSourceModel implements SourceModel {
   }
 
   @Override
-  public void write(Path output, Map<String, LowRankFactors> factors, CompressionResult manifest)
+  public void write(Path output, Map<String, LowRankFactors> factors, byte[] manifest)
       throws IOException, ModelFileException {
     rewrite(factors);
     String name = modelName == null || modelName.isBlank() ? "model" : modelName;
@@ -211,35 +264,41 @@ public final class DjlSourceModel implements SourceModel {
           where(),
           "has no blockFactory in serving.properties, so a compressed copy could not be loaded");
     }
-    AtomicOutput.writeDirectory(
-        output,
-        dir -> {
-          restoreInputNames();
-          model.save(dir, name);
-          Properties props = new Properties();
-          props.putAll(serving);
-          props.setProperty("engine", "PyTorch");
-          props.setProperty("option.modelName", name);
-          props.setProperty("blockFactory", LowRankBlockFactory.class.getName());
-          props.setProperty(LowRankBlockFactory.BASE_FACTORY, base);
-          try (OutputStream out = Files.newOutputStream(dir.resolve("serving.properties"))) {
-            props.store(out, "lowrank compressed model: load it with DJL Criteria");
-          }
-          try (Writer w =
-              Files.newBufferedWriter(dir.resolve(Manifest.FILE_NAME), StandardCharsets.UTF_8)) {
-            w.write(Manifest.toJson(manifest));
-          }
-        });
+    try {
+      OutputFiles.writeDirectory(
+          output,
+          dir -> {
+            restoreInputNames();
+            model.save(dir, name);
+            Properties props = new Properties();
+            props.putAll(serving);
+            props.setProperty("engine", "PyTorch");
+            props.setProperty("option.modelName", name);
+            props.setProperty("blockFactory", LowRankBlockFactory.class.getName());
+            props.setProperty(LowRankBlockFactory.BASE_FACTORY, base);
+            try (OutputStream out = Files.newOutputStream(dir.resolve("serving.properties"))) {
+              props.store(out, "lowrank compressed model: load it with DJL Criteria");
+            }
+            Files.write(dir.resolve(ManifestFile.FILE_NAME), manifest);
+          });
+    } catch (ModelFileException e) {
+      throw e;
+    } catch (InputFileException e) {
+      throw new ModelFileException(e.file(), e.getMessage(), e);
+    }
   }
 
   @Override
-  public Optional<CompressionResult> manifest() throws ModelFileException {
-    if (path == null || !Files.isRegularFile(path.resolve(Manifest.FILE_NAME))) {
+  public Optional<byte[]> manifest() throws ModelFileException {
+    if (path == null || !Files.isRegularFile(path.resolve(ManifestFile.FILE_NAME))) {
       return Optional.empty();
     }
-    Path file = path.resolve(Manifest.FILE_NAME);
+    Path file = path.resolve(ManifestFile.FILE_NAME);
     try {
-      return Optional.of(Manifest.parse(Files.readString(file, StandardCharsets.UTF_8), file));
+      if (Files.size(file) > ManifestFile.MAX_BYTES) {
+        throw new ModelFileException(file, "is too large to be a lowrank manifest");
+      }
+      return Optional.of(Files.readAllBytes(file));
     } catch (IOException e) {
       throw new ModelFileException(file, "cannot be read (" + e.getMessage() + ")", e);
     }
@@ -290,8 +349,7 @@ public final class DjlSourceModel implements SourceModel {
    * Finds eligible layers whose exact low-rank stand-in changes the model's output: some parent
    * uses their weight outside their forward.
    */
-  private Map<String, String> probeWeightReaders(
-      List<LinearLayer> described, BlockReferences refs) {
+  private Map<String, String> probeWeightReaders(List<Layer> described, BlockReferences refs) {
     Map<String, String> readers = new LinkedHashMap<>();
     if (model.getBlock() == null || !model.getBlock().isInitialized()) {
       return readers;
@@ -303,7 +361,7 @@ public final class DjlSourceModel implements SourceModel {
       }
       Map<Linear, LowRankLinear> all = new LinkedHashMap<>();
       Map<Linear, String> names = new LinkedHashMap<>();
-      for (LinearLayer layer : described) {
+      for (Layer layer : described) {
         if (layer.lowRank().isEmpty() && layer.ineligible().isEmpty()) {
           Linear linear = linears.get(layer.name());
           all.put(linear, OutputProbe.exactStandIn(linear, scratch));
@@ -374,26 +432,17 @@ public final class DjlSourceModel implements SourceModel {
     }
   }
 
-  private Path where() {
-    return path == null ? Path.of(model.getName()) : path;
-  }
-
-  private static LinearLayer describe(LinearSites.Site site, BlockReferences refs) {
+  private static Layer describe(LinearSites.Site site, BlockReferences refs) {
     Linear linear = site.block();
     if (linear instanceof LowRankLinear low) {
-      return new LinearLayer(
-          site.name(),
-          (int) low.getUnits(),
-          (int) low.getInFeatures(),
-          low.hasBias(),
-          OptionalInt.of(low.getRank()),
-          Optional.empty());
+      return Layer.linear(
+              site.name(), (int) low.getUnits(), (int) low.getInFeatures(), low.hasBias())
+          .withLowRank(low.getRank());
     }
     Parameter weight = linear.getParameters().get("weight");
     Shape shape = weight.isInitialized() ? weight.getArray().getShape() : weight.getShape();
     boolean bias = linear.getParameters().contains("bias");
-    LinearLayer layer =
-        LinearLayer.dense(site.name(), (int) shape.get(0), (int) shape.get(1), bias);
+    Layer layer = Layer.linear(site.name(), (int) shape.get(0), (int) shape.get(1), bias);
     if (linear.getClass() != Linear.class) {
       return layer.withIneligible(
           "it is a "

@@ -10,6 +10,8 @@ import ai.djl.nn.Block;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.lowrank.runtime.LowRankLinear;
+import dev.lowrank.runtime.blocks.BlockReferences;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;

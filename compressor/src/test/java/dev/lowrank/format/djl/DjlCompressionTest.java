@@ -13,18 +13,21 @@ import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.LayerResult;
 import dev.lowrank.compress.LayerStatus;
 import dev.lowrank.compress.RankPolicy;
+import dev.lowrank.data.Dataset;
 import dev.lowrank.datasets.Digits;
-import dev.lowrank.datasets.LabeledData;
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFormats;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
 import dev.lowrank.linalg.RankTarget;
 import dev.lowrank.linalg.SvdBackends;
+import dev.lowrank.runtime.LowRankLinear;
+import dev.lowrank.runtime.blocks.LinearSites;
 import dev.lowrank.testing.DjlFixtures;
 import dev.lowrank.testing.Logits;
 import dev.lowrank.testing.ReferenceSvd;
+import dev.lowrank.testing.TestBlocks;
 import dev.lowrank.testing.TestBlocks.Variant;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -35,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DjlCompressionTest {
 
-  private static final LabeledData TEST = Digits.test();
+  private static final Dataset TEST = Digits.test();
 
   @TempDir Path tmp;
 
@@ -43,7 +46,7 @@ class DjlCompressionTest {
   void findsEveryLinearLayerOfNestedParallelAndCustomBlocks() throws Exception {
     try (SourceModel model = ModelFormats.open(DjlFixtures.trained(Variant.NESTED))) {
       assertEquals("djl", model.format().name());
-      List<String> names = model.linearLayers().stream().map(LinearLayer::name).toList();
+      List<String> names = model.layers().stream().map(Layer::name).toList();
       assertEquals(
           List.of(
               "01Linear",
@@ -53,10 +56,10 @@ class DjlCompressionTest {
               "05ParallelBlock.02Linear",
               "07Linear"),
           names);
-      List<String> shapes = model.linearLayers().stream().map(LinearLayer::shape).toList();
+      List<String> shapes = model.layers().stream().map(Layer::shape).toList();
       assertEquals(List.of("96x64", "64x96", "64x64", "24x64", "24x64", "10x48"), shapes);
-      assertTrue(model.linearLayers().stream().allMatch(l -> l.ineligible().isEmpty()));
-      long linear = model.linearLayers().stream().mapToLong(LinearLayer::parameters).sum();
+      assertTrue(model.layers().stream().allMatch(l -> l.ineligible().isEmpty()));
+      long linear = model.layers().stream().mapToLong(Layer::parameters).sum();
       assertEquals(linear, model.parameterCount(), "all parameters of this model are linear");
     }
   }
@@ -81,13 +84,13 @@ class DjlCompressionTest {
             .build();
     try (ZooModel<NDList, NDList> dense = criteria.loadModel()) {
       DjlSourceModel source = DjlSourceModel.wrap(dense);
-      for (LinearLayer layer : source.linearLayers()) {
+      for (Layer layer : source.layers()) {
         FloatMatrix w = source.readWeight(layer);
         truncations.put(
             layer.name(),
             LowRankFactors.truncate(SvdBackends.exact().decompose(w, RankTarget.leading(8)), 8));
       }
-      for (LinearLayer layer : source.linearLayers()) {
+      for (Layer layer : source.layers()) {
         var weight =
             LinearSites.named(dense.getBlock(), layer.name())
                 .block()
@@ -114,7 +117,7 @@ class DjlCompressionTest {
             input, out, CompressionSpec.builder().setPolicy(RankPolicy.rank(r)).build());
     try (SourceModel original = ModelFormats.open(input);
         DjlSourceModel compressed = (DjlSourceModel) ModelFormats.open(out)) {
-      for (LinearLayer layer : original.linearLayers()) {
+      for (Layer layer : original.layers()) {
         FloatMatrix w = original.readWeight(layer);
         LowRankLinear low =
             (LowRankLinear) LinearSites.named(compressed.model().getBlock(), layer.name()).block();
@@ -136,7 +139,7 @@ class DjlCompressionTest {
     float[] original = Logits.of(input, TEST);
     try (DjlSourceModel source = (DjlSourceModel) ModelFormats.open(input)) {
       Map<String, LowRankFactors> full = new LinkedHashMap<>();
-      for (LinearLayer layer : source.linearLayers()) {
+      for (Layer layer : source.layers()) {
         FloatMatrix w = source.readWeight(layer);
         int k = Math.min(w.rows(), w.cols());
         full.put(
@@ -153,10 +156,10 @@ class DjlCompressionTest {
   void aLayerWhoseWeightIsReadByItsParentStaysDense() throws Exception {
     Path input = DjlFixtures.trained(Variant.TIED);
     try (SourceModel model = ModelFormats.open(input)) {
-      LinearLayer head = model.linearLayers().get(model.linearLayers().size() - 1);
+      Layer head = model.layers().get(model.layers().size() - 1);
       assertEquals("07TiedHead.01proj", head.name());
       assertTrue(head.ineligible().orElseThrow().contains("outside its forward"));
-      assertEquals(5, model.linearLayers().stream().filter(l -> l.ineligible().isEmpty()).count());
+      assertEquals(5, model.layers().stream().filter(l -> l.ineligible().isEmpty()).count());
     }
     Path out = tmp.resolve("tied");
     CompressionSpec spec = CompressionSpec.builder().setPolicy(RankPolicy.rank(8)).build();
@@ -177,7 +180,7 @@ class DjlCompressionTest {
   @Test
   void aLinearCapturedByALambdaStaysDense() throws Exception {
     try (SourceModel model = ModelFormats.open(DjlFixtures.trained(Variant.CAPTURED))) {
-      LinearLayer head = model.linearLayers().get(model.linearLayers().size() - 1);
+      Layer head = model.layers().get(model.layers().size() - 1);
       assertEquals("07CapturedLinear.01captured", head.name());
       assertTrue(head.ineligible().orElseThrow().contains("captured"), head.ineligible().get());
     }
@@ -193,8 +196,8 @@ class DjlCompressionTest {
             CompressionSpec.builder().setPolicy(RankPolicy.ratio(0.3)).build());
     long saved = 0;
     for (LayerResult l : result.layers()) {
-      long n = l.outFeatures();
-      long m = l.inFeatures();
+      long n = l.layer().outFeatures();
+      long m = l.layer().inFeatures();
       if (l.factorized()) {
         int r = l.rank().getAsInt();
         assertEquals(r * (n + m) + n, l.parametersAfter(), "bias always kept: " + l.name());
@@ -208,7 +211,7 @@ class DjlCompressionTest {
       assertEquals(result.parametersCompressed(), written.parameterCount());
       assertEquals(
           result.factorizedLayers().size(),
-          written.linearLayers().stream().filter(l -> l.lowRank().isPresent()).count());
+          written.layers().stream().filter(l -> l.lowRank().isPresent()).count());
     }
   }
 
@@ -248,6 +251,62 @@ class DjlCompressionTest {
               .allMatch(s -> s.block() instanceof LowRankLinear));
       assertTrue(Logits.relativeDifference(Logits.of(model, TEST), Logits.of(out, TEST)) < 1e-6);
     }
+  }
+
+  @Test
+  void aModelCompressedInMemorySavesAndReloadsThroughCriteria() throws Exception {
+    Path input = DjlFixtures.trained(Variant.NESTED);
+    CompressionSpec spec = CompressionSpec.builder().setPolicy(RankPolicy.rank(8)).build();
+    Path saved = tmp.resolve("in-memory-r8");
+    float[] expected;
+    try (ZooModel<NDList, NDList> model = criteria(input).loadModel()) {
+      CompressionResult result = Compressor.compress(model, spec);
+      expected = Logits.of(model, TEST);
+      Compressor.save(model, result, saved);
+      assertEquals(result, Compressor.manifest(saved).orElseThrow());
+    }
+    try (ZooModel<NDList, NDList> back = criteria(saved).loadModel()) {
+      assertEquals(
+          8,
+          ((LowRankLinear) LinearSites.named(back.getBlock(), "07Linear").block()).getRank(),
+          "the reloaded model holds the factors, not W");
+      assertEquals(0, Logits.relativeDifference(Logits.of(back, TEST), expected), 1e-7);
+    }
+    try (SourceModel reopened = ModelFormats.open(saved)) {
+      assertTrue(reopened.layers().stream().allMatch(l -> l.lowRank().orElse(0) == 8));
+    }
+  }
+
+  @Test
+  void aModelBuiltInCodeSavesWithTheFactoryNamedByTheCaller() throws Exception {
+    Path input = DjlFixtures.trained(Variant.NESTED);
+    Path saved = tmp.resolve("named-factory");
+    try (ZooModel<NDList, NDList> model = criteria(input).loadModel()) {
+      CompressionResult result =
+          Compressor.compress(
+              model, CompressionSpec.builder().setPolicy(RankPolicy.rank(4)).build());
+      Compressor.save(model, result, saved, TestBlocks.Factory.class.getName());
+    }
+    java.util.Properties props = new java.util.Properties();
+    try (var in = java.nio.file.Files.newInputStream(saved.resolve("serving.properties"))) {
+      props.load(in);
+    }
+    assertEquals(TestBlocks.Factory.class.getName(), props.getProperty("lowrank.baseBlockFactory"));
+    assertEquals(
+        dev.lowrank.runtime.LowRankBlockFactory.class.getName(), props.getProperty("blockFactory"));
+    try (ZooModel<NDList, NDList> back = criteria(saved).loadModel()) {
+      assertTrue(
+          LinearSites.find(back.getBlock()).stream()
+              .allMatch(s -> s.block() instanceof LowRankLinear));
+    }
+  }
+
+  private static Criteria<NDList, NDList> criteria(Path dir) {
+    return Criteria.builder()
+        .setTypes(NDList.class, NDList.class)
+        .optModelPath(dir)
+        .optTranslator(new NoopTranslator())
+        .build();
   }
 
   private static FloatMatrix matrix(ai.djl.ndarray.NDArray array) {

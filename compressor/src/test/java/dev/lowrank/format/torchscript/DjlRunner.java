@@ -8,8 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
+import dev.lowrank.data.Dataset;
 import dev.lowrank.datasets.Digits;
-import dev.lowrank.datasets.LabeledData;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -33,7 +33,7 @@ final class DjlRunner {
       return logits.length / rows;
     }
 
-    double accuracy(LabeledData data) {
+    double accuracy(Dataset data) {
       int right = 0;
       int c = classes();
       for (int i = 0; i < rows; i++) {
@@ -77,7 +77,7 @@ final class DjlRunner {
    * @throws Exception if DJL cannot load or run it
    */
   static Result run(Path model, int[] sampleShape) throws Exception {
-    LabeledData test = Digits.test();
+    Dataset test = Digits.test();
     long[] shape = new long[sampleShape.length + 1];
     shape[0] = test.size();
     for (int i = 0; i < sampleShape.length; i++) {

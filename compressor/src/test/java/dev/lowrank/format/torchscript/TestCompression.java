@@ -1,7 +1,8 @@
 package dev.lowrank.format.torchscript;
 
 import dev.lowrank.compress.CompressionResult;
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.compress.ManifestJson;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.linalg.LowRankFactors;
@@ -43,7 +44,7 @@ final class TestCompression {
   static Map<String, LowRankFactors> factors(
       SourceModel m, IntBinaryOperator rankOf, Predicate<String> skip) throws ModelFileException {
     Map<String, LowRankFactors> out = new LinkedHashMap<>();
-    for (LinearLayer l : m.linearLayers()) {
+    for (Layer l : m.layers()) {
       int r = rankOf.applyAsInt(l.outFeatures(), l.inFeatures());
       if (l.ineligible().isPresent() || l.lowRank().isPresent() || r < 1 || skip.test(l.name())) {
         continue;
@@ -57,6 +58,16 @@ final class TestCompression {
   }
 
   /**
+   * Returns a result as the manifest bytes a format embeds.
+   *
+   * @param result the result
+   * @return its UTF-8 JSON
+   */
+  static byte[] bytes(CompressionResult result) {
+    return ManifestJson.toJson(result).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
    * A minimal result to embed as the manifest.
    *
    * @param m the model
@@ -65,7 +76,7 @@ final class TestCompression {
    */
   static CompressionResult manifest(SourceModel m, Map<String, LowRankFactors> factors) {
     long after = m.parameterCount();
-    for (LinearLayer l : m.linearLayers()) {
+    for (Layer l : m.layers()) {
       LowRankFactors f = factors.get(l.name());
       if (f != null) {
         after += f.parameters() - (long) l.outFeatures() * l.inFeatures();

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowrank.compress.CompressionResult;
-import dev.lowrank.compress.Manifest;
+import dev.lowrank.compress.ManifestJson;
 import dev.lowrank.datasets.Digits;
 import dev.lowrank.format.ModelFormats;
 import dev.lowrank.format.SourceModel;
@@ -35,7 +35,7 @@ class TorchScriptDjlTest {
   private Path write(SourceModel m, Map<String, LowRankFactors> factors, String name)
       throws Exception {
     Path out = dir.resolve(name + ".pt");
-    m.write(out, factors, TestCompression.manifest(m, factors));
+    m.write(out, factors, TestCompression.bytes(TestCompression.manifest(m, factors)));
     return out;
   }
 
@@ -63,7 +63,7 @@ class TorchScriptDjlTest {
       assertTrue(
           rank16.accuracy(Digits.test()) >= f.testAccuracy() - 0.05,
           "rank 16 accuracy " + rank16.accuracy(Digits.test()));
-      CompressionResult manifest = Manifest.parse(rank16.manifest().orElseThrow(), out16);
+      CompressionResult manifest = ManifestJson.parse(rank16.manifest().orElseThrow(), out16);
       assertEquals(TestCompression.manifest(m, r16), manifest);
       if (manifest.parameterRatio() < 0.8) {
         assertTrue(Files.size(out16) < Files.size(in), "the file shrinks");

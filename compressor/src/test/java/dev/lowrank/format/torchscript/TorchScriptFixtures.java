@@ -31,7 +31,7 @@ public final class TorchScriptFixtures {
    * @param bias whether it has a bias
    * @param weightChecksum {@code sum_ij W[i, j] (i + 1) (j + 2)}
    */
-  public record Layer(
+  public record FixtureLayer(
       String name, int outFeatures, int inFeatures, boolean bias, double weightChecksum) {}
 
   /**
@@ -52,7 +52,7 @@ public final class TorchScriptFixtures {
       int[] inputShape,
       double testAccuracy,
       long parameters,
-      List<Layer> layers) {
+      List<FixtureLayer> layers) {
 
     /**
      * Copies the model file into a directory.
@@ -94,11 +94,11 @@ public final class TorchScriptFixtures {
       for (int i = 0; i < s.length; i++) {
         s[i] = shape.get(i).getAsInt();
       }
-      List<Layer> layers = new ArrayList<>();
+      List<FixtureLayer> layers = new ArrayList<>();
       for (JsonElement l : o.getAsJsonArray("linearLayers")) {
         JsonObject lo = l.getAsJsonObject();
         layers.add(
-            new Layer(
+            new FixtureLayer(
                 lo.get("name").getAsString(),
                 lo.get("outFeatures").getAsInt(),
                 lo.get("inFeatures").getAsInt(),

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowrank.compress.CompressionResult;
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormats;
 import dev.lowrank.format.SourceModel;
@@ -79,14 +79,14 @@ class TorchScriptHostileArchiveTest {
             () -> {
               try (SourceModel m = ModelFormats.open(input)) {
                 Map<String, LowRankFactors> factors = new LinkedHashMap<>();
-                for (LinearLayer l : m.linearLayers()) {
+                for (Layer l : m.layers()) {
                   factors.put(
                       l.name(),
                       LowRankFactors.truncate(
                           SvdBackends.exact().decompose(m.readWeight(l), RankTarget.leading(4)),
                           4));
                 }
-                m.write(out, factors, manifest(m));
+                m.write(out, factors, TestCompression.bytes(manifest(m)));
               }
             });
     String msg = e.getMessage();

@@ -9,9 +9,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.lowrank.data.Dataset;
 import dev.lowrank.datasets.Digits;
-import dev.lowrank.datasets.LabeledData;
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFormats;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.format.torchscript.TorchScriptFixtures.Fixture;
@@ -95,9 +95,9 @@ class TorchScriptPythonJudgeTest {
     long expectedParams;
     List<String> dense = new ArrayList<>();
     try (SourceModel m = ModelFormats.open(input)) {
-      m.write(out, factors, TestCompression.manifest(m, factors));
+      m.write(out, factors, TestCompression.bytes(TestCompression.manifest(m, factors)));
       expectedParams = TestCompression.manifest(m, factors).parametersCompressed();
-      for (LinearLayer l : m.linearLayers()) {
+      for (Layer l : m.layers()) {
         if (!allRanks.containsKey(l.name())) {
           dense.add(l.name());
         }
@@ -106,7 +106,7 @@ class TorchScriptPythonJudgeTest {
     long javaParams;
     try (SourceModel back = ModelFormats.open(out)) {
       javaParams = back.parameterCount();
-      for (LinearLayer l : back.linearLayers()) {
+      for (Layer l : back.layers()) {
         Integer r = allRanks.get(l.name());
         assertEquals(
             r == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(r),
@@ -122,7 +122,7 @@ class TorchScriptPythonJudgeTest {
     c.put("shape", f.inputShape());
     c.put("rows", Digits.test().size());
     c.put("features", features.toString());
-    c.put("labels", Digits.test().labels());
+    c.put("labels", Digits.test().labels().orElseThrow());
     c.put("ranks", allRanks);
     c.put("dense", dense);
     c.put("javaParams", javaParams);
@@ -143,7 +143,7 @@ class TorchScriptPythonJudgeTest {
 
   @Test
   void pytorchAgreesWithEveryOutput() throws Exception {
-    LabeledData test = Digits.test();
+    Dataset test = Digits.test();
     ByteBuffer buf =
         ByteBuffer.allocate(test.size() * test.featureCount() * 4).order(ByteOrder.LITTLE_ENDIAN);
     for (float v : test.flatFeatures()) {

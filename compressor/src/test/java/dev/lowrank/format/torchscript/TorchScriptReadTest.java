@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFormats;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.format.torchscript.TorchScriptFixtures.Fixture;
-import dev.lowrank.format.torchscript.TorchScriptFixtures.Layer;
+import dev.lowrank.format.torchscript.TorchScriptFixtures.FixtureLayer;
 import dev.lowrank.linalg.FloatMatrix;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,13 +39,13 @@ class TorchScriptReadTest {
     try (SourceModel m = ModelFormats.open(f.copyTo(dir))) {
       assertEquals("torchscript", m.format().name());
       assertEquals(f.parameters(), m.parameterCount(), "named_parameters() count");
-      List<LinearLayer> layers = m.linearLayers();
+      List<Layer> layers = m.layers();
       assertEquals(
-          f.layers().stream().map(Layer::name).toList(),
-          layers.stream().map(LinearLayer::name).toList());
+          f.layers().stream().map(FixtureLayer::name).toList(),
+          layers.stream().map(Layer::name).toList());
       for (int i = 0; i < layers.size(); i++) {
-        Layer want = f.layers().get(i);
-        LinearLayer got = layers.get(i);
+        FixtureLayer want = f.layers().get(i);
+        Layer got = layers.get(i);
         assertEquals(want.outFeatures(), got.outFeatures(), want.name());
         assertEquals(want.inFeatures(), got.inFeatures(), want.name());
         assertEquals(want.bias(), got.hasBias(), want.name());
@@ -59,8 +59,8 @@ class TorchScriptReadTest {
   void weightsAreReadWithTheirLayout(Fixture f) throws Exception {
     try (SourceModel m = ModelFormats.open(f.copyTo(dir))) {
       for (int i = 0; i < f.layers().size(); i++) {
-        Layer want = f.layers().get(i);
-        FloatMatrix w = m.readWeight(m.linearLayers().get(i));
+        FixtureLayer want = f.layers().get(i);
+        FloatMatrix w = m.readWeight(m.layers().get(i));
         assertEquals(want.outFeatures(), w.rows());
         assertEquals(want.inFeatures(), w.cols());
         double sum = 0;
@@ -122,14 +122,11 @@ class TorchScriptReadTest {
     }
     try (SourceModel m = ModelFormats.open(f.copyTo(dir))) {
       Map<String, String> actual =
-          m.linearLayers().stream()
+          m.layers().stream()
               .filter(l -> l.ineligible().isPresent())
               .collect(
                   Collectors.toMap(
-                      LinearLayer::name,
-                      l -> l.ineligible().get(),
-                      (a, b) -> a,
-                      LinkedHashMap::new));
+                      Layer::name, l -> l.ineligible().get(), (a, b) -> a, LinkedHashMap::new));
       assertEquals(expected, actual);
     }
   }
@@ -151,9 +148,9 @@ class TorchScriptReadTest {
   @Test
   void readingAFactorizedLayerIsMisuse() throws Exception {
     try (SourceModel m = ModelFormats.open(TorchScriptFixtures.get("mlp_traced.pt").copyTo(dir))) {
-      LinearLayer unknown = LinearLayer.dense("fc9", 3, 3, true);
+      Layer unknown = Layer.linear("fc9", 3, 3, true);
       assertThrows(IllegalArgumentException.class, () -> m.readWeight(unknown));
-      assertEquals(Optional.empty(), m.linearLayers().get(0).ineligible());
+      assertEquals(Optional.empty(), m.layers().get(0).ineligible());
     }
   }
 }

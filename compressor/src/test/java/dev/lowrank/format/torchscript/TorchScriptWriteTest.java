@@ -6,14 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lowrank.compress.Manifest;
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.compress.ManifestJson;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFormats;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.format.torchscript.internal.zip.ZipArchive;
 import dev.lowrank.format.torchscript.internal.zip.ZipEntryInfo;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
+import dev.lowrank.runtime.ManifestFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,9 +45,9 @@ class TorchScriptWriteTest {
     Map<String, LowRankFactors> factors;
     try (SourceModel m = ModelFormats.open(in)) {
       factors = TestCompression.factors(m, 8, name -> !name.equals("fc1"));
-      m.write(out, factors, TestCompression.manifest(m, factors));
+      m.write(out, factors, TestCompression.bytes(TestCompression.manifest(m, factors)));
       Path again = dir.resolve("again.pt");
-      m.write(again, factors, TestCompression.manifest(m, factors));
+      m.write(again, factors, TestCompression.bytes(TestCompression.manifest(m, factors)));
       assertArrayEquals(Files.readAllBytes(out), Files.readAllBytes(again), "deterministic");
       Files.delete(again);
     }
@@ -67,9 +68,10 @@ class TorchScriptWriteTest {
     assertFalse(after.containsKey("mlp_scripted/data/0"));
     assertFalse(after.containsKey("mlp_scripted/code/__torch__.py.debug_pkl"));
     String manifest =
-        new String(after.get("mlp_scripted/extra/" + Manifest.FILE_NAME), StandardCharsets.UTF_8);
+        new String(
+            after.get("mlp_scripted/extra/" + ManifestFile.FILE_NAME), StandardCharsets.UTF_8);
     try (SourceModel m = ModelFormats.open(in)) {
-      assertEquals(Manifest.toJson(TestCompression.manifest(m, factors)), manifest);
+      assertEquals(ManifestJson.toJson(TestCompression.manifest(m, factors)), manifest);
     }
     try (ZipArchive z = ZipArchive.open(out)) {
       for (ZipEntryInfo e : z.entries()) {
@@ -77,12 +79,12 @@ class TorchScriptWriteTest {
       }
     }
     try (SourceModel m = ModelFormats.open(out)) {
-      LinearLayer fc1 = m.linearLayers().get(0);
+      Layer fc1 = m.layers().get(0);
       assertEquals(OptionalInt.of(8), fc1.lowRank());
       assertEquals(128, fc1.outFeatures());
       assertEquals(64, fc1.inFeatures());
       assertThrows(IllegalArgumentException.class, () -> m.readWeight(fc1));
-      assertEquals(OptionalInt.empty(), m.linearLayers().get(1).lowRank());
+      assertEquals(OptionalInt.empty(), m.layers().get(1).lowRank());
     }
     assertEquals(Set.of("mlp_scripted.pt", "out.pt"), files());
   }
@@ -93,7 +95,7 @@ class TorchScriptWriteTest {
     Path out = dir.resolve("out.pt");
     try (SourceModel m = ModelFormats.open(in)) {
       Map<String, LowRankFactors> f = TestCompression.factors(m, 8, "blocks.1.fc"::equals);
-      m.write(out, f, TestCompression.manifest(m, f));
+      m.write(out, f, TestCompression.bytes(TestCompression.manifest(m, f)));
     }
     Map<String, String> code =
         ZipSurgery.read(out).entrySet().stream()
@@ -123,9 +125,9 @@ class TorchScriptWriteTest {
     assertTrue(list.contains("__annotations__[\"0\"] = " + clone + ".Block\n"), list);
     assertTrue(list.contains("__annotations__[\"1\"] = __torch__.Block\n"), list);
     try (SourceModel m = ModelFormats.open(out)) {
-      assertEquals(OptionalInt.of(8), m.linearLayers().get(1).lowRank());
-      assertEquals("blocks.1.fc", m.linearLayers().get(2).name());
-      assertEquals(OptionalInt.empty(), m.linearLayers().get(2).lowRank());
+      assertEquals(OptionalInt.of(8), m.layers().get(1).lowRank());
+      assertEquals("blocks.1.fc", m.layers().get(2).name());
+      assertEquals(OptionalInt.empty(), m.layers().get(2).lowRank());
     }
   }
 
@@ -147,7 +149,7 @@ class TorchScriptWriteTest {
                       Map.of(
                           "enc.layers.0.linear1",
                           new LowRankFactors(FloatMatrix.zeros(2, 32), FloatMatrix.zeros(64, 2))),
-                      TestCompression.manifest(m, ok)));
+                      TestCompression.bytes(TestCompression.manifest(m, ok))));
       assertTrue(
           e.getMessage().contains("must stay dense: weight read directly by"), e.getMessage());
       e =
@@ -157,7 +159,7 @@ class TorchScriptWriteTest {
                   m.write(
                       out,
                       Map.of("fc", new LowRankFactors(a, b)),
-                      TestCompression.manifest(m, ok)));
+                      TestCompression.bytes(TestCompression.manifest(m, ok))));
       assertTrue(e.getMessage().contains("the layer needs A r x 256 and B 64 x r"), e.getMessage());
       e =
           assertThrows(
@@ -166,7 +168,7 @@ class TorchScriptWriteTest {
                   m.write(
                       out,
                       Map.of("nope", new LowRankFactors(a, b)),
-                      TestCompression.manifest(m, ok)));
+                      TestCompression.bytes(TestCompression.manifest(m, ok))));
       assertTrue(e.getMessage().contains("No linear layer named 'nope'"), e.getMessage());
       e =
           assertThrows(
@@ -175,7 +177,7 @@ class TorchScriptWriteTest {
                   m.write(
                       dir.resolve("./transformer_scripted.pt"),
                       ok,
-                      TestCompression.manifest(m, ok)));
+                      TestCompression.bytes(TestCompression.manifest(m, ok))));
       assertTrue(e.getMessage().contains("is the input"), e.getMessage());
     }
     assertArrayEquals(original, Files.readAllBytes(in));
@@ -188,12 +190,12 @@ class TorchScriptWriteTest {
     Path out = Files.writeString(dir.resolve("out.pt"), "an older file");
     try (SourceModel m = ModelFormats.open(in)) {
       Map<String, LowRankFactors> f = TestCompression.factors(m, 8, n -> false);
-      m.write(out, f, TestCompression.manifest(m, f));
+      m.write(out, f, TestCompression.bytes(TestCompression.manifest(m, f)));
     }
     try (SourceModel m = ModelFormats.open(out)) {
       assertEquals(
           List.of(OptionalInt.of(8), OptionalInt.of(8)),
-          m.linearLayers().stream().map(LinearLayer::lowRank).toList());
+          m.layers().stream().map(Layer::lowRank).toList());
     }
     assertEquals(Set.of("cnn_traced.pt", "out.pt"), files());
   }

@@ -1,6 +1,6 @@
 package dev.lowrank.datasets.mnist;
 
-import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.data.Dataset;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -28,7 +28,7 @@ public final class IdxFiles {
    * @return the data set, 10 classes
    * @throws IOException if a file is missing, truncated or not in IDX format
    */
-  public static LabeledData read(Path images, Path labels, int limit) throws IOException {
+  public static Dataset read(Path images, Path labels, int limit) throws IOException {
     try (DataInputStream img = open(images);
         DataInputStream lab = open(labels)) {
       int[] imageDims = header(img, images, 3);
@@ -59,7 +59,14 @@ public final class IdxFiles {
           throw new IOException(labels + ": label " + y[i] + " of sample " + i + " is not a digit");
         }
       }
-      return new LabeledData(x, y, 10);
+      return Dataset.builder()
+          .setName(images.getFileName().toString())
+          .optSource(images)
+          .optFormat("idx")
+          .setFeatures(x)
+          .optLabels(y)
+          .optClassCount(10)
+          .build();
     }
   }
 

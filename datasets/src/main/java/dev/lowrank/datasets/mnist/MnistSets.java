@@ -1,6 +1,6 @@
 package dev.lowrank.datasets.mnist;
 
-import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.data.Dataset;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -82,7 +82,7 @@ public final class MnistSets {
    * @return the samples, pixels in [0, 1]
    * @throws IOException if the data cannot be fetched or read; the message says what to do
    */
-  public static LabeledData mnist(Path cacheRoot, Split split, int limit) throws IOException {
+  public static Dataset mnist(Path cacheRoot, Split split, int limit) throws IOException {
     Path dir = mnistDirectory(cacheRoot);
     return IdxFiles.read(
         dir.resolve(split.prefix + "-images-idx3-ubyte"),
@@ -98,7 +98,7 @@ public final class MnistSets {
    * @return the samples, pixels in [0, 1]
    * @throws IOException if the package is not installed or its files cannot be read
    */
-  public static LabeledData fashion(Split split, int limit) throws IOException {
+  public static Dataset fashion(Split split, int limit) throws IOException {
     Path images = FASHION_DIR.resolve(split.prefix + "-images-idx3-ubyte.gz");
     if (!Files.isRegularFile(images)) {
       throw new IOException(

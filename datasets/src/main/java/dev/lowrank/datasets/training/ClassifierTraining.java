@@ -16,12 +16,12 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
-import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.data.Dataset;
 import java.io.IOException;
 
 /**
  * Trains a DJL classifier (softmax cross-entropy, Adam with element-wise gradient clipping at 1,
- * fixed learning rate) on a {@link LabeledData} set, seeded so that the same settings give the same
+ * fixed learning rate) on a {@link Dataset} set, seeded so that the same settings give the same
  * model.
  */
 public final class ClassifierTraining {
@@ -59,7 +59,7 @@ public final class ClassifierTraining {
    * @throws TranslateException if a training step fails
    * @throws IOException if the data cannot be iterated
    */
-  public static void fit(Model model, LabeledData data, Shape sampleShape, Settings settings)
+  public static void fit(Model model, Dataset data, Shape sampleShape, Settings settings)
       throws TranslateException, IOException {
     Engine.getInstance().setRandomSeed(settings.seed());
     DefaultTrainingConfig config =
@@ -73,7 +73,7 @@ public final class ClassifierTraining {
     try (Trainer trainer = model.newTrainer(config);
         NDManager manager = model.getNDManager().newSubManager()) {
       NDArray x = manager.create(data.flatFeatures(), new Shape(data.size()).addAll(sampleShape));
-      NDArray y = manager.create(data.labels()).toType(DataType.FLOAT32, false);
+      NDArray y = manager.create(data.labels().orElseThrow()).toType(DataType.FLOAT32, false);
       ArrayDataset dataset =
           new ArrayDataset.Builder()
               .setData(x)

@@ -1,7 +1,7 @@
 package dev.lowrank.eval.accuracy;
 
-import dev.lowrank.eval.data.DataFileException;
-import dev.lowrank.eval.data.Dataset;
+import dev.lowrank.data.DataFileException;
+import dev.lowrank.data.Dataset;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 

@@ -1,7 +1,7 @@
 package dev.lowrank.eval.accuracy;
 
-import dev.lowrank.eval.data.Dataset;
-import dev.lowrank.eval.data.SampleShape;
+import dev.lowrank.data.Dataset;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.model.InferenceSession;
 import dev.lowrank.eval.model.Outputs;
 import dev.lowrank.eval.progress.Progress;

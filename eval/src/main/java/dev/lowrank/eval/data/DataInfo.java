@@ -1,5 +1,7 @@
 package dev.lowrank.eval.data;
 
+import dev.lowrank.data.Dataset;
+import dev.lowrank.data.SampleShape;
 import java.util.OptionalInt;
 
 /**

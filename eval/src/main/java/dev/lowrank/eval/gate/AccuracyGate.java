@@ -1,16 +1,16 @@
 package dev.lowrank.eval.gate;
 
+import dev.lowrank.data.DataFileException;
+import dev.lowrank.data.Dataset;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.accuracy.Accuracy;
 import dev.lowrank.eval.accuracy.AccuracyComparison;
 import dev.lowrank.eval.accuracy.Fidelity;
 import dev.lowrank.eval.accuracy.Predictions;
-import dev.lowrank.eval.data.DataFileException;
-import dev.lowrank.eval.data.Dataset;
-import dev.lowrank.eval.data.SampleShape;
 import dev.lowrank.eval.model.InferenceModel;
 import dev.lowrank.eval.model.InferenceSession;
 import dev.lowrank.eval.progress.Progress;
-import dev.lowrank.format.ModelFileException;
+import dev.lowrank.io.InputFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -41,10 +41,10 @@ public final class AccuracyGate {
    * @param data the samples, fed with the original's stored input shape or flat
    * @param maxDrop the largest drop allowed, a fraction (0.01 = one percentage point)
    * @throws AssertionError with the accuracies and the drop, when past the limit
-   * @throws ModelFileException if a model or the data cannot be used
+   * @throws InputFileException if a model or the data cannot be used
    */
   public static void assertWithinDrop(Path original, Path compressed, Dataset data, double maxDrop)
-      throws ModelFileException {
+      throws InputFileException {
     GateVerdict verdict = check(original, compressed, data, maxDrop);
     if (!verdict.passed()) {
       throw new AssertionError(
@@ -67,10 +67,10 @@ public final class AccuracyGate {
    * @param data the samples
    * @param maxDrop the largest drop allowed, a fraction
    * @return the verdict
-   * @throws ModelFileException if a model or the data cannot be used
+   * @throws InputFileException if a model or the data cannot be used
    */
   public static GateVerdict check(Path original, Path compressed, Dataset data, double maxDrop)
-      throws ModelFileException {
+      throws InputFileException {
     Gate.checkLimit(maxDrop);
     try (InferenceModel mo = InferenceModel.load(original);
         InferenceModel mc = InferenceModel.load(compressed)) {
@@ -95,7 +95,7 @@ public final class AccuracyGate {
   }
 
   private static Predictions predict(InferenceModel model, Dataset data, SampleShape shape)
-      throws ModelFileException {
+      throws InputFileException {
     try (InferenceSession session = model.newSession()) {
       return Predictions.compute(session, data, shape, BATCH, Progress.none(), "");
     }

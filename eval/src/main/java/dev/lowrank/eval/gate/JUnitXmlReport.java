@@ -1,7 +1,7 @@
 package dev.lowrank.eval.gate;
 
+import dev.lowrank.io.OutputFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -90,7 +90,7 @@ public final class JUnitXmlReport {
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    Files.writeString(file, render(suite, verdict, properties), StandardCharsets.UTF_8);
+    OutputFiles.writeString(file, render(suite, verdict, properties));
   }
 
   private static String escape(String s) {

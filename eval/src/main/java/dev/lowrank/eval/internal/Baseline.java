@@ -1,15 +1,16 @@
 package dev.lowrank.eval.internal;
 
+import dev.lowrank.data.DataFileException;
+import dev.lowrank.data.DataSource;
+import dev.lowrank.data.Dataset;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.accuracy.Accuracy;
 import dev.lowrank.eval.accuracy.Predictions;
-import dev.lowrank.eval.data.DataFileException;
-import dev.lowrank.eval.data.DataSource;
-import dev.lowrank.eval.data.Dataset;
-import dev.lowrank.eval.data.SampleShape;
 import dev.lowrank.eval.model.InferenceModel;
 import dev.lowrank.eval.model.InferenceSession;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.format.ModelFileException;
+import dev.lowrank.io.InputFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -57,7 +58,7 @@ public final class Baseline implements AutoCloseable {
       Optional<SampleShape> inputShape,
       int batchSize,
       Progress progress)
-      throws ModelFileException {
+      throws InputFileException {
     if (batchSize < 1) {
       throw new IllegalArgumentException("The batch size must be at least 1, got " + batchSize);
     }
@@ -85,7 +86,7 @@ public final class Baseline implements AutoCloseable {
         b.accuracy = Optional.of(Accuracy.of(b.predictions, data));
       }
       return b;
-    } catch (ModelFileException | RuntimeException e) {
+    } catch (InputFileException | RuntimeException e) {
       model.close();
       throw e;
     }
@@ -98,9 +99,10 @@ public final class Baseline implements AutoCloseable {
    * @param other the model
    * @param label the progress label
    * @return its predictions
-   * @throws ModelFileException if the model fails, or its output width differs from the original's
+   * @throws InputFileException if the model fails, its output width differs from the original's, or
+   *     the samples do not fit it
    */
-  public Predictions predict(InferenceModel other, String label) throws ModelFileException {
+  public Predictions predict(InferenceModel other, String label) throws InputFileException {
     try (InferenceSession session = other.newSession()) {
       try {
         float[] one = new float[data.featureCount()];

@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
-import dev.lowrank.eval.data.SampleShape;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.format.ModelFileException;
 import java.nio.file.Path;
 import java.util.Arrays;

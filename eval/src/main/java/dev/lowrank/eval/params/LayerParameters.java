@@ -1,30 +1,63 @@
 package dev.lowrank.eval.params;
 
+import dev.lowrank.format.Layer;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
- * One linear layer's parameters in the original and the compressed model.
+ * One layer's parameters in the original and the compressed model.
  *
- * @param name the layer name as the model format spells it
- * @param outFeatures {@code n}, rows of {@code W}
- * @param inFeatures {@code m}, columns of {@code W}
- * @param original the layer's parameters in the original model
- * @param compressed the layer's parameters in the compressed model, empty if it has no layer of
- *     that name
- * @param rank the rank of the compressed layer's factors, empty when it is dense
- * @param note why the original layer cannot be factorized whatever the settings (as the model
- *     format reports it), empty when it can
+ * @param layer the layer in the original model
+ * @param compressedLayer the layer of the same name in the compressed model, empty if it has none
  */
-public record LayerParameters(
-    String name,
-    int outFeatures,
-    int inFeatures,
-    long original,
-    OptionalLong compressed,
-    OptionalInt rank,
-    Optional<String> note) {
+public record LayerParameters(Layer layer, Optional<Layer> compressedLayer) {
+
+  /**
+   * Returns the layer's name.
+   *
+   * @return the name as the model format spells it
+   */
+  public String name() {
+    return layer.name();
+  }
+
+  /**
+   * Returns the layer's parameters in the original model.
+   *
+   * @return the count
+   */
+  public long original() {
+    return layer.parameters();
+  }
+
+  /**
+   * Returns the layer's parameters in the compressed model.
+   *
+   * @return the count, empty if the compressed model has no layer of that name
+   */
+  public OptionalLong compressed() {
+    return compressedLayer.map(c -> OptionalLong.of(c.parameters())).orElse(OptionalLong.empty());
+  }
+
+  /**
+   * Returns the rank of the compressed layer's factors.
+   *
+   * @return the rank, empty when it is dense or missing
+   */
+  public OptionalInt rank() {
+    return compressedLayer.map(Layer::lowRank).orElse(OptionalInt.empty());
+  }
+
+  /**
+   * Returns why the original layer cannot be factorized whatever the settings, as the model format
+   * reports it.
+   *
+   * @return the reason, empty when it can
+   */
+  public Optional<String> note() {
+    return layer.ineligible();
+  }
 
   /**
    * Returns {@code compressed / original}, 1 when the compressed layer is missing.
@@ -32,15 +65,7 @@ public record LayerParameters(
    * @return the share of the layer's parameters left
    */
   public double ratio() {
-    return compressed.isPresent() && original > 0 ? (double) compressed.getAsLong() / original : 1;
-  }
-
-  /**
-   * Returns the shape of {@code W} as {@code "n x m"}.
-   *
-   * @return e.g. {@code 64x32}
-   */
-  public String shape() {
-    return outFeatures + "x" + inFeatures;
+    long o = original();
+    return compressedLayer.isPresent() && o > 0 ? (double) compressed().getAsLong() / o : 1;
   }
 }

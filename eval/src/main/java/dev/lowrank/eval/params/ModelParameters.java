@@ -1,6 +1,6 @@
 package dev.lowrank.eval.params;
 
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormats;
 import dev.lowrank.format.SourceModel;
@@ -18,7 +18,7 @@ import java.util.List;
  *     format reader), or {@code djl-block} (DJL's view of a loaded model, a fallback without
  *     layers)
  */
-public record ModelParameters(long total, List<LinearLayer> layers, String source) {
+public record ModelParameters(long total, List<Layer> layers, String source) {
 
   /** Copies the layer list. */
   public ModelParameters {
@@ -34,8 +34,7 @@ public record ModelParameters(long total, List<LinearLayer> layers, String sourc
    */
   public static ModelParameters read(Path model) throws ModelFileException {
     try (SourceModel source = ModelFormats.open(model)) {
-      return new ModelParameters(
-          source.parameterCount(), source.linearLayers(), source.format().name());
+      return new ModelParameters(source.parameterCount(), source.layers(), source.format().name());
     }
   }
 }

@@ -1,12 +1,11 @@
 package dev.lowrank.eval.params;
 
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
+import java.util.Optional;
 
 /**
  * Parameters of an original model and its compressed version, in total and per linear layer
@@ -43,22 +42,14 @@ public record ParameterComparison(
    * @return the comparison
    */
   public static ParameterComparison of(ModelParameters original, ModelParameters compressed) {
-    Map<String, LinearLayer> byName = new LinkedHashMap<>();
-    for (LinearLayer l : compressed.layers()) {
+    Map<String, Layer> byName = new LinkedHashMap<>();
+    for (Layer l : compressed.layers()) {
       byName.put(l.name(), l);
     }
     List<LayerParameters> layers = new ArrayList<>();
-    for (LinearLayer l : original.layers()) {
-      LinearLayer c = byName.get(l.name());
-      layers.add(
-          new LayerParameters(
-              l.name(),
-              l.outFeatures(),
-              l.inFeatures(),
-              l.parameters(),
-              c == null ? OptionalLong.empty() : OptionalLong.of(c.parameters()),
-              c == null ? OptionalInt.empty() : c.lowRank(),
-              l.ineligible()));
+    for (Layer l : original.layers()) {
+      Layer c = byName.get(l.name());
+      layers.add(new LayerParameters(l, Optional.ofNullable(c)));
     }
     String source =
         original.source().equals(compressed.source())

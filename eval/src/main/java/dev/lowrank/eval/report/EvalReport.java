@@ -1,5 +1,6 @@
 package dev.lowrank.eval.report;
 
+import dev.lowrank.compress.LayerSpectrum;
 import dev.lowrank.eval.accuracy.AccuracyComparison;
 import dev.lowrank.eval.accuracy.Fidelity;
 import dev.lowrank.eval.accuracy.TradeoffPoint;
@@ -9,7 +10,6 @@ import dev.lowrank.eval.gate.GateVerdict;
 import dev.lowrank.eval.latency.LatencyComparison;
 import dev.lowrank.eval.model.EngineThreads;
 import dev.lowrank.eval.model.ModelInfo;
-import dev.lowrank.eval.params.LayerSpectrum;
 import dev.lowrank.eval.params.ParameterComparison;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

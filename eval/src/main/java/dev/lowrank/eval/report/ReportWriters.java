@@ -6,12 +6,9 @@ import dev.lowrank.eval.report.internal.MarkdownReportWriter;
 import dev.lowrank.eval.report.internal.TextReportWriter;
 import dev.lowrank.eval.sweep.SearchResult;
 import dev.lowrank.eval.sweep.SweepResult;
+import dev.lowrank.io.OutputFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 /**
@@ -119,21 +116,6 @@ public final class ReportWriters {
   }
 
   private static void writeAtomically(Path file, String text) throws IOException {
-    Path abs = file.toAbsolutePath();
-    Path dir = abs.getParent();
-    if (dir != null) {
-      Files.createDirectories(dir);
-    }
-    Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-    try {
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      try {
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    OutputFiles.writeString(file, text);
   }
 }

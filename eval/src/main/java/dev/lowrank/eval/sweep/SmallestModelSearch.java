@@ -1,23 +1,21 @@
 package dev.lowrank.eval.sweep;
 
 import dev.lowrank.compress.Compressor;
-import dev.lowrank.compress.Manifest;
+import dev.lowrank.compress.Overwrite;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.eval.gate.Gate;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.sweep.internal.SweepRunner;
-import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormats;
 import dev.lowrank.format.SourceModel;
+import dev.lowrank.io.InputFileException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * Finds the smallest compressed model (fewest parameters) whose accuracy drop stays within a limit,
@@ -75,11 +73,13 @@ public final class SmallestModelSearch {
    * passes.
    *
    * @return what was found
-   * @throws ModelFileException if the model or data cannot be used
+   * @throws InputFileException if the model or data cannot be used
    * @throws IOException if a compressed model cannot be written
    */
-  public SearchResult run() throws ModelFileException, IOException {
-    output.ifPresent(this::checkOutput);
+  public SearchResult run() throws InputFileException, IOException {
+    if (output.isPresent()) {
+      Compressor.checkOutput(settings.model, output.get(), Overwrite.LOWRANK_OUTPUTS);
+    }
     try (SweepRunner runner = settings.open()) {
       List<SweepPoint> evaluated = new ArrayList<>();
       String strategy;
@@ -118,39 +118,11 @@ public final class SmallestModelSearch {
     }
   }
 
-  /**
-   * Refuses, before any work, an output the compressor would refuse at the end: an existing
-   * directory that is neither empty nor a lowrank output, or a file where a directory goes.
-   */
-  private void checkOutput(Path out) {
-    if (!Files.exists(out)) {
-      return;
-    }
-    boolean directoryModel = Files.isDirectory(settings.model);
-    if (directoryModel && !Files.isDirectory(out)) {
-      throw new IllegalArgumentException(
-          out + ": exists and is a file; a DJL model is written as a directory");
-    }
-    if (!directoryModel && Files.isDirectory(out)) {
-      throw new IllegalArgumentException(out + ": is a directory; give a file name for the output");
-    }
-    if (directoryModel && !Files.exists(out.resolve(Manifest.FILE_NAME))) {
-      try (Stream<Path> entries = Files.list(out)) {
-        if (entries.findAny().isPresent()) {
-          throw new IllegalArgumentException(
-              out + ": exists and is not a lowrank output; remove it or choose another path");
-        }
-      } catch (IOException e) {
-        throw new IllegalArgumentException(out + ": cannot be listed (" + e.getMessage() + ")", e);
-      }
-    }
-  }
-
-  private List<RankPolicy> defaultRanks() throws ModelFileException {
+  private List<RankPolicy> defaultRanks() throws InputFileException {
     int largest;
     try (SourceModel source = ModelFormats.open(settings.model)) {
       largest =
-          source.linearLayers().stream()
+          source.layers().stream()
               .filter(l -> l.lowRank().isEmpty() && l.ineligible().isEmpty())
               .mapToInt(l -> Math.min(l.outFeatures(), l.inFeatures()))
               .max()
@@ -165,7 +137,7 @@ public final class SmallestModelSearch {
       List<RankPolicy> group,
       List<SweepPoint> evaluated,
       Progress.Step step)
-      throws ModelFileException, IOException {
+      throws InputFileException, IOException {
     List<RankPolicy> sorted =
         group.stream().sorted(Comparator.comparingDouble(kind::value)).distinct().toList();
     int lo = -1;

@@ -2,11 +2,11 @@ package dev.lowrank.eval.sweep;
 
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.RankPolicy;
-import dev.lowrank.eval.data.DataSource;
-import dev.lowrank.eval.data.SampleShape;
+import dev.lowrank.data.DataSource;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.sweep.internal.SweepRunner;
-import dev.lowrank.format.ModelFileException;
+import dev.lowrank.io.InputFileException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,12 +49,12 @@ public final class Sweep {
    * Runs the sweep.
    *
    * @return one point per setting, in the order given
-   * @throws ModelFileException if the model or data cannot be used, or a compressed model fails
+   * @throws InputFileException if the model or data cannot be used, or a compressed model fails
    * @throws IOException if a compressed model cannot be written
    * @throws IllegalArgumentException if a setting does not fit the model (e.g. a rank above every
    *     layer's)
    */
-  public SweepResult run() throws ModelFileException, IOException {
+  public SweepResult run() throws InputFileException, IOException {
     try (SweepRunner runner = settings.open()) {
       List<SweepPoint> points = new ArrayList<>();
       try (Progress.Step step = settings.progress.start("sweep", policies.size())) {
@@ -90,7 +90,7 @@ public final class Sweep {
       }
     }
 
-    SweepRunner open() throws ModelFileException, IOException {
+    SweepRunner open() throws InputFileException, IOException {
       return new SweepRunner(model, data, inputShape, batchSize, specs, workDirectory, progress);
     }
   }

@@ -2,9 +2,9 @@ package dev.lowrank.eval.sweep;
 
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.RankPolicy;
-import dev.lowrank.eval.data.DataSource;
-import dev.lowrank.eval.data.Dataset;
-import dev.lowrank.eval.data.SampleShape;
+import dev.lowrank.data.DataSource;
+import dev.lowrank.data.Dataset;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.progress.Progress;
 import java.nio.file.Path;
 import java.util.Optional;

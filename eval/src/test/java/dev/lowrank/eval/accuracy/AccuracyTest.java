@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lowrank.eval.data.DataFileException;
-import dev.lowrank.eval.data.Dataset;
+import dev.lowrank.data.DataFileException;
+import dev.lowrank.data.Dataset;
 import java.nio.file.Path;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;

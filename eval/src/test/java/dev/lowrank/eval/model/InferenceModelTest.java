@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lowrank.eval.data.Dataset;
-import dev.lowrank.eval.data.SampleShape;
+import dev.lowrank.data.Dataset;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.testing.DigitsFixtures;
 import dev.lowrank.format.ModelFileException;
 import java.nio.file.Files;

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.lowrank.data.DataFileException;
+import dev.lowrank.data.DataOptions;
+import dev.lowrank.data.DataSource;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.datasets.Digits;
 import dev.lowrank.eval.Evaluation;
 import dev.lowrank.eval.accuracy.AccuracyComparison;
-import dev.lowrank.eval.data.DataFileException;
-import dev.lowrank.eval.data.DataOptions;
-import dev.lowrank.eval.data.DataSource;
-import dev.lowrank.eval.data.SampleShape;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.testing.DataFiles;
 import dev.lowrank.eval.testing.PythonTorch;

@@ -5,17 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lowrank.compress.Compressor;
+import dev.lowrank.compress.LayerSpectrum;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.eval.testing.DigitsFixtures;
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFormats;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.linalg.FloatMatrix;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
-import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,10 +28,9 @@ class ParametersTest {
     ModelParameters original =
         new ModelParameters(
             10_100 + 1_010 + 7,
-            List.of(
-                LinearLayer.dense("fc1", 100, 100, true), LinearLayer.dense("fc2", 10, 100, true)),
+            List.of(Layer.linear("fc1", 100, 100, true), Layer.linear("fc2", 10, 100, true)),
             "fake");
-    LinearLayer fc1 = new LinearLayer("fc1", 100, 100, true, OptionalInt.of(2), Optional.empty());
+    Layer fc1 = Layer.linear("fc1", 100, 100, true).withLowRank(2);
     ModelParameters compressed = new ModelParameters(400 + 100 + 1_010 + 7, List.of(fc1), "fake");
     ParameterComparison c = ParameterComparison.of(original, compressed);
     assertEquals(11_117, c.original());
@@ -41,7 +40,7 @@ class ParametersTest {
     assertEquals(10_100, l1.original());
     assertEquals(500, l1.compressed().getAsLong());
     assertEquals(2, l1.rank().getAsInt());
-    assertEquals("100x100", l1.shape());
+    assertEquals("100x100", l1.layer().shape());
     LayerParameters l2 = c.layers().get(1);
     assertFalse(l2.compressed().isPresent(), "fc2 is missing from the compressed model");
     assertEquals(1.0, l2.ratio(), 0);
@@ -72,7 +71,7 @@ class ParametersTest {
   @Test
   void spectraAreDescendingAndHoldTheWeightsEnergy() throws Exception {
     Path model = DigitsFixtures.mlp();
-    List<LayerSpectrum> spectra = LayerSpectrum.of(model, 2048);
+    List<LayerSpectrum> spectra = Compressor.spectra(model, 2048);
     assertEquals(3, spectra.size());
     assertArrayEquals(
         new int[] {64, 32, 10},
@@ -87,12 +86,13 @@ class ParametersTest {
             assertTrue(s[i] <= s[i - 1], "descending");
           }
         }
-        FloatMatrix w = source.readWeight(source.linearLayers().get(k));
+        FloatMatrix w = source.readWeight(source.layers().get(k));
         assertEquals(w.frobeniusNormSquared(), energy, 1e-4 * energy);
       }
     }
     assertEquals(1, spectra.get(0).rankForEnergy(1e-9));
     assertEquals(64, spectra.get(0).rankForEnergy(1.0));
-    assertEquals(2, LayerSpectrum.of(model, 32).size(), "layers above the size limit are skipped");
+    assertEquals(
+        2, Compressor.spectra(model, 32).size(), "layers above the size limit are skipped");
   }
 }

@@ -1,6 +1,6 @@
 package dev.lowrank.eval.testing;
 
-import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.data.Dataset;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.Writer;
@@ -27,7 +27,7 @@ public final class DataFiles {
    * @return the file
    * @throws IOException if writing fails
    */
-  public static Path writeCsv(Path file, LabeledData data, String labelColumn) throws IOException {
+  public static Path writeCsv(Path file, Dataset data, String labelColumn) throws IOException {
     try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       for (int j = 0; j < data.featureCount(); j++) {
         w.write("x" + j + ",");
@@ -56,8 +56,8 @@ public final class DataFiles {
    * @return the folder
    * @throws IOException if writing fails
    */
-  public static Path writeImageFolder(Path dir, LabeledData data, int scale) throws IOException {
-    for (int c = 0; c < data.classes(); c++) {
+  public static Path writeImageFolder(Path dir, Dataset data, int scale) throws IOException {
+    for (int c = 0; c < data.classCount().orElse(0); c++) {
       Files.createDirectories(dir.resolve(Integer.toString(c)));
     }
     for (int i = 0; i < data.size(); i++) {
@@ -84,7 +84,7 @@ public final class DataFiles {
    * @param data the samples written
    * @return source indices in reading order
    */
-  public static int[] imageFolderOrder(LabeledData data) {
+  public static int[] imageFolderOrder(Dataset data) {
     List<Integer> idx = new ArrayList<>();
     for (int i = 0; i < data.size(); i++) {
       idx.add(i);

@@ -18,9 +18,8 @@ import ai.djl.training.tracker.Tracker;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
+import dev.lowrank.data.Dataset;
 import dev.lowrank.datasets.Digits;
-import dev.lowrank.datasets.LabeledData;
-import dev.lowrank.eval.data.Dataset;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -152,12 +151,8 @@ public final class DigitsFixtures {
    * @param data the samples
    * @return the eval data set
    */
-  public static Dataset toDataset(String name, LabeledData data) {
-    return Dataset.builder()
-        .setName(name)
-        .setFeatures(data.flatFeatures(), data.featureCount())
-        .optLabels(data.labels())
-        .build();
+  public static Dataset toDataset(String name, Dataset data) {
+    return data.withName(name);
   }
 
   private static void train(Path out) throws Exception {
@@ -170,11 +165,11 @@ public final class DigitsFixtures {
               .optOptimizer(
                   Optimizer.adam().optLearningRateTracker(Tracker.fixed(LEARNING_RATE)).build())
               .optDevices(new Device[] {Device.cpu()});
-      LabeledData train = Digits.train();
+      Dataset train = Digits.train();
       try (Trainer trainer = model.newTrainer(config);
           NDManager data = model.getNDManager().newSubManager()) {
         NDArray x = data.create(train.flatFeatures(), new Shape(train.size(), Digits.FEATURES));
-        NDArray y = data.create(train.labels()).toType(DataType.FLOAT32, false);
+        NDArray y = data.create(train.labels().orElseThrow()).toType(DataType.FLOAT32, false);
         ArrayDataset dataset =
             new ArrayDataset.Builder().setData(x).optLabels(y).setSampling(BATCH, true).build();
         trainer.initialize(new Shape(BATCH, Digits.FEATURES));

@@ -2,24 +2,25 @@ package dev.lowrank.eval.testing;
 
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.LayerResult;
+import dev.lowrank.compress.LayerSpectrum;
 import dev.lowrank.compress.LayerStatus;
 import dev.lowrank.compress.RankPolicy;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.accuracy.Accuracy;
 import dev.lowrank.eval.accuracy.AccuracyComparison;
 import dev.lowrank.eval.accuracy.Fidelity;
 import dev.lowrank.eval.data.DataInfo;
-import dev.lowrank.eval.data.SampleShape;
 import dev.lowrank.eval.latency.LatencyComparison;
 import dev.lowrank.eval.latency.LatencyStats;
 import dev.lowrank.eval.model.EngineThreads;
 import dev.lowrank.eval.model.ModelInfo;
 import dev.lowrank.eval.params.LayerParameters;
-import dev.lowrank.eval.params.LayerSpectrum;
 import dev.lowrank.eval.params.ParameterComparison;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.sweep.SearchResult;
 import dev.lowrank.eval.sweep.SweepPoint;
 import dev.lowrank.eval.sweep.SweepResult;
+import dev.lowrank.format.Layer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
-import java.util.OptionalLong;
 
 /** Reports with fixed, known figures, for the writers' tests. */
 public final class SampleReports {
@@ -47,29 +47,15 @@ public final class SampleReports {
             2218,
             List.of(
                 new LayerParameters(
-                    "01Linear",
-                    64,
-                    64,
-                    4160,
-                    OptionalLong.of(1088),
-                    OptionalInt.of(8),
-                    Optional.empty()),
+                    Layer.linear("01Linear", 64, 64, true),
+                    Optional.of(Layer.linear("01Linear", 64, 64, true).withLowRank(8))),
                 new LayerParameters(
-                    "03Linear",
-                    32,
-                    64,
-                    2080,
-                    OptionalLong.of(800),
-                    OptionalInt.of(8),
-                    Optional.empty()),
+                    Layer.linear("03Linear", 32, 64, true),
+                    Optional.of(Layer.linear("03Linear", 32, 64, true).withLowRank(8))),
                 new LayerParameters(
-                    "05Linear",
-                    10,
-                    32,
-                    330,
-                    OptionalLong.of(330),
-                    OptionalInt.empty(),
-                    Optional.of("its parent reads W | directly"))),
+                    Layer.linear("05Linear", 10, 32, true)
+                        .withIneligible("its parent reads W | directly"),
+                    Optional.of(Layer.linear("05Linear", 10, 32, true)))),
             "djl");
     Optional<AccuracyComparison> accuracy =
         labeled
@@ -114,7 +100,12 @@ public final class SampleReports {
       for (int i = 0; i < n; i++) {
         s[i] = (float) (5 * Math.exp(-i / (4.0 + 3 * k)));
       }
-      spectra.add(new LayerSpectrum(names[k], shapes[k][0], shapes[k][1], s));
+      double norm2 = 0;
+      for (float v : s) {
+        norm2 += (double) v * v;
+      }
+      spectra.add(
+          new LayerSpectrum(Layer.linear(names[k], shapes[k][0], shapes[k][1], true), s, norm2));
     }
     EvalReport r =
         new EvalReport(
@@ -167,10 +158,7 @@ public final class SampleReports {
                   layer("01Linear", 64, 64, r, 4160, p1),
                   layer("03Linear", 32, 64, r, 2080, p2),
                   new LayerResult(
-                      "05Linear",
-                      10,
-                      32,
-                      true,
+                      Layer.linear("05Linear", 10, 32, true),
                       LayerStatus.DENSE,
                       OptionalInt.empty(),
                       Optional.of("r (n + m) >= n m"),
@@ -223,10 +211,7 @@ public final class SampleReports {
 
   private static LayerResult layer(String name, int n, int m, int r, long before, long after) {
     return new LayerResult(
-        name,
-        n,
-        m,
-        true,
+        Layer.linear(name, n, m, true),
         LayerStatus.FACTORIZED,
         OptionalInt.of(r),
         Optional.empty(),

@@ -1,7 +1,7 @@
 package dev.lowrank.zoo.service;
 
 import ai.djl.ndarray.types.Shape;
-import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.data.Dataset;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,12 +80,7 @@ public final class ServiceComparison {
    * @throws IOException if a model fails
    */
   public static Result compare(
-      Path original,
-      Path compressed,
-      Shape sampleShape,
-      LabeledData data,
-      int threads,
-      int requests)
+      Path original, Path compressed, Shape sampleShape, Dataset data, int threads, int requests)
       throws IOException {
     try (InferenceService a = InferenceService.open(original, sampleShape, threads);
         InferenceService b = InferenceService.open(compressed, sampleShape, threads)) {
@@ -118,7 +113,7 @@ public final class ServiceComparison {
     }
   }
 
-  private static List<Long> run(InferenceService service, LabeledData data, int threads, int count)
+  private static List<Long> run(InferenceService service, Dataset data, int threads, int count)
       throws IOException {
     ExecutorService clients = Executors.newFixedThreadPool(threads);
     try {

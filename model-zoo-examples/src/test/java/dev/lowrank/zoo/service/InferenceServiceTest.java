@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
-import dev.lowrank.datasets.LabeledData;
+import dev.lowrank.data.Dataset;
 import dev.lowrank.zoo.DigitsDemo;
 import dev.lowrank.zoo.DjlExample;
 import dev.lowrank.zoo.ExampleTrainer;
@@ -34,7 +34,7 @@ class InferenceServiceTest {
     Path compressed = tmp.resolve("r16");
     Compressor.compress(
         model, compressed, CompressionSpec.builder().setPolicy(RankPolicy.rank(16)).build());
-    LabeledData test = example.testData(Integer.MAX_VALUE);
+    Dataset test = example.testData(Integer.MAX_VALUE);
     try (InferenceService service = InferenceService.open(compressed, example.sampleShape(), 3)) {
       ExecutorService clients = Executors.newFixedThreadPool(4);
       List<Future<Integer>> answers = new ArrayList<>();

@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
-import dev.lowrank.eval.data.Dataset;
+import dev.lowrank.data.Dataset;
 import dev.lowrank.eval.gate.AccuracyGate;
 import dev.lowrank.zoo.DjlExample;
 import dev.lowrank.zoo.ExampleTrainer;
 import dev.lowrank.zoo.Examples;
 import dev.lowrank.zoo.TrainingPlan;
-import dev.lowrank.zoo.ZooRunner;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +27,7 @@ class CompressedModelGateTest {
   void theCompressedModelStaysWithinTwoPercentagePoints() throws Exception {
     DjlExample example = Examples.djl("mlp-digits");
     Path model = example.model(new TrainingPlan(10, 32, 1e-3f, 3), ExampleTrainer.cacheRoot());
-    Dataset holdout = ZooRunner.dataset(example.testData(Integer.MAX_VALUE), "digits holdout");
+    Dataset holdout = example.testData(Integer.MAX_VALUE).withName("digits holdout");
 
     Path compressed = tmp.resolve("mlp-energy-0.95");
     Compressor.compress(

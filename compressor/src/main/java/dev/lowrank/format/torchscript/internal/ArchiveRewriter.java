@@ -1,23 +1,21 @@
 package dev.lowrank.format.torchscript.internal;
 
-import dev.lowrank.compress.CompressionResult;
-import dev.lowrank.compress.Manifest;
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormat;
 import dev.lowrank.format.torchscript.internal.ModelAnalysis.LinearModule;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyObject;
 import dev.lowrank.format.torchscript.internal.zip.ZipEntryInfo;
 import dev.lowrank.format.torchscript.internal.zip.ZipWriter;
+import dev.lowrank.io.InputFileException;
+import dev.lowrank.io.OutputFiles;
 import dev.lowrank.linalg.LowRankFactors;
+import dev.lowrank.runtime.ManifestFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -55,37 +53,29 @@ final class ArchiveRewriter {
     this.layers = layers;
   }
 
-  void write(Path output, Map<String, LowRankFactors> factors, CompressionResult manifest)
+  void write(Path output, Map<String, LowRankFactors> factors, byte[] manifest)
       throws IOException, ModelFileException {
-    Path out = output.toAbsolutePath().normalize();
-    Path in = archive.path().toAbsolutePath().normalize();
-    if (out.equals(in) || (Files.exists(out) && Files.isSameFile(out, in))) {
+    if (OutputFiles.sameFile(output, archive.path())) {
       throw new IllegalArgumentException(
           "The output " + output + " is the input; write the compressed model to another file");
     }
     Map<PyObject, Factorized> chosen = choose(factors);
     RewritePlan plan = new RewritePlan(archive, analysis, chosen);
-    Path dir = out.getParent();
-    Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".tmp");
-    boolean done = false;
     try {
-      try {
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-      } catch (UnsupportedOperationException notPosix) {
-        // Keep the platform's default permissions.
-      }
-      try (FileChannel ch =
-          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        writeArchive(ch, plan, manifest);
-        ch.force(true);
-      }
-      verify(tmp, chosen);
-      Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      done = true;
-    } finally {
-      if (!done) {
-        Files.deleteIfExists(tmp);
-      }
+      OutputFiles.writeFile(
+          output,
+          tmp -> {
+            try (FileChannel ch =
+                FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
+              writeArchive(ch, plan, manifest);
+              ch.force(true);
+            }
+            verify(tmp, chosen);
+          });
+    } catch (ModelFileException e) {
+      throw e;
+    } catch (InputFileException e) {
+      throw new ModelFileException(e.file(), e.getMessage(), e);
     }
   }
 
@@ -100,7 +90,7 @@ final class ArchiveRewriter {
         throw new IllegalArgumentException(
             "No linear layer named '" + e.getKey() + "' in " + archive.path());
       }
-      LinearLayer l = m.layer();
+      Layer l = m.layer();
       if (l.lowRank().isPresent()) {
         throw new IllegalArgumentException(
             "Layer " + l.name() + " is already factorized; leave it out of the factors");
@@ -132,12 +122,12 @@ final class ArchiveRewriter {
     return chosen;
   }
 
-  private void writeArchive(FileChannel ch, RewritePlan plan, CompressionResult manifest)
+  private void writeArchive(FileChannel ch, RewritePlan plan, byte[] manifest)
       throws IOException, ModelFileException {
     ZipWriter zip = new ZipWriter(ch);
     String dataPkl = archive.recordName("data.pkl");
     String codeDir = archive.recordName("code/");
-    String manifestName = archive.recordName("extra/" + Manifest.FILE_NAME);
+    String manifestName = archive.recordName("extra/" + ManifestFile.FILE_NAME);
     List<ZipEntryInfo> entries = archive.zip().entries();
     int lastCode = -1;
     for (int i = 0; i < entries.size(); i++) {
@@ -168,7 +158,7 @@ final class ArchiveRewriter {
         }
       }
     }
-    zip.putStored(manifestName, Manifest.toJson(manifest).getBytes(StandardCharsets.UTF_8));
+    zip.putStored(manifestName, manifest);
     zip.finish();
   }
 
@@ -177,17 +167,17 @@ final class ArchiveRewriter {
     Map<String, Integer> ranks = new LinkedHashMap<>();
     long expected = analysis.parameterCount();
     for (Factorized f : chosen.values()) {
-      LinearLayer l = f.module().layer();
+      Layer l = f.module().layer();
       ranks.put(l.name(), f.factors().rank());
       expected += f.factors().parameters() - (long) l.outFeatures() * l.inFeatures();
     }
     try (TorchScriptModel back = TorchScriptModel.open(format, written)) {
-      List<LinearLayer> before = analysis.linears().stream().map(LinearModule::layer).toList();
-      List<LinearLayer> after = back.linearLayers();
+      List<Layer> before = analysis.linears().stream().map(LinearModule::layer).toList();
+      List<Layer> after = back.layers();
       boolean ok = before.size() == after.size() && back.parameterCount() == expected;
       for (int i = 0; ok && i < before.size(); i++) {
-        LinearLayer b = before.get(i);
-        LinearLayer a = after.get(i);
+        Layer b = before.get(i);
+        Layer a = after.get(i);
         Integer r = ranks.get(b.name());
         ok =
             r == null

@@ -1,6 +1,6 @@
 package dev.lowrank.format.torchscript.internal;
 
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.torchscript.internal.code.ClassDef;
 import dev.lowrank.format.torchscript.internal.code.CodeFile;
@@ -19,7 +19,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -75,7 +74,7 @@ final class ModelAnalysis {
    * @param shape its plain linear forward, when it has one
    */
   record LinearModule(
-      LinearLayer layer,
+      Layer layer,
       ModuleNode node,
       Optional<PyTensor> weight,
       Optional<ForwardShape.Linear> shape) {}
@@ -355,7 +354,7 @@ final class ModelAnalysis {
       if (size[0] > Integer.MAX_VALUE || size[1] > Integer.MAX_VALUE) {
         continue;
       }
-      LinearLayer layer = LinearLayer.dense(m.name(), (int) size[0], (int) size[1], hasBias);
+      Layer layer = Layer.linear(m.name(), (int) size[0], (int) size[1], hasBias);
       List<String> why = reasons(m, w, shape, forward.isPresent());
       if (!why.isEmpty()) {
         layer = layer.withIneligible(String.join("; ", why));
@@ -374,9 +373,7 @@ final class ModelAnalysis {
       return;
     }
     boolean hasBias = low.bias().flatMap(x -> tensor(m.object(), x)).isPresent();
-    LinearLayer layer =
-        new LinearLayer(
-            m.name(), (int) n, (int) mm, hasBias, OptionalInt.of((int) r), Optional.empty());
+    Layer layer = Layer.linear(m.name(), (int) n, (int) mm, hasBias).withLowRank((int) r);
     linears.add(new LinearModule(layer, m, Optional.empty(), Optional.empty()));
   }
 

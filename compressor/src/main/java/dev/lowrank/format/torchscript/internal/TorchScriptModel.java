@@ -1,24 +1,24 @@
 package dev.lowrank.format.torchscript.internal;
 
-import dev.lowrank.compress.CompressionResult;
-import dev.lowrank.compress.Manifest;
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormat;
+import dev.lowrank.format.ModelRunner;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.format.torchscript.internal.ModelAnalysis.LinearModule;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyTensor;
 import dev.lowrank.format.torchscript.internal.zip.ZipEntryInfo;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
+import dev.lowrank.runtime.ManifestFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A TorchScript archive opened as a {@link SourceModel}: its linear layers in {@code
@@ -27,14 +27,11 @@ import java.util.Optional;
  */
 public final class TorchScriptModel implements SourceModel {
 
-  /** A manifest is a few kilobytes per layer; anything near this is not ours. */
-  private static final long MAX_MANIFEST_BYTES = 64L << 20;
-
   private final ModelFormat format;
   private final TorchScriptArchive archive;
   private final ModelAnalysis analysis;
   private final Map<String, LinearModule> byName = new LinkedHashMap<>();
-  private final List<LinearLayer> layers;
+  private final List<Layer> layers;
 
   private TorchScriptModel(ModelFormat format, TorchScriptArchive archive)
       throws ModelFileException {
@@ -85,12 +82,12 @@ public final class TorchScriptModel implements SourceModel {
   }
 
   @Override
-  public List<LinearLayer> linearLayers() {
+  public List<Layer> layers() {
     return layers;
   }
 
   @Override
-  public FloatMatrix readWeight(LinearLayer layer) throws ModelFileException {
+  public FloatMatrix readWeight(Layer layer) throws ModelFileException {
     LinearModule l = module(layer);
     if (l.weight().isEmpty()) {
       throw new IllegalArgumentException(
@@ -107,7 +104,7 @@ public final class TorchScriptModel implements SourceModel {
     return m;
   }
 
-  private LinearModule module(LinearLayer layer) {
+  private LinearModule module(Layer layer) {
     LinearModule l = byName.get(layer.name());
     if (l == null) {
       throw new IllegalArgumentException(
@@ -115,26 +112,31 @@ public final class TorchScriptModel implements SourceModel {
               + layer.name()
               + "' in "
               + archive.path()
-              + "; use a layer from linearLayers()");
+              + "; use a layer from layers()");
     }
     return l;
   }
 
   @Override
-  public void write(Path output, Map<String, LowRankFactors> factors, CompressionResult manifest)
+  public ModelRunner runner(Set<String> observed) throws ModelFileException {
+    throw new ModelFileException(
+        archive.path(), "TorchScript models cannot be run for calibration yet");
+  }
+
+  @Override
+  public void write(Path output, Map<String, LowRankFactors> factors, byte[] manifest)
       throws IOException, ModelFileException {
     new ArchiveRewriter(format, archive, analysis, byName).write(output, factors, manifest);
   }
 
   @Override
-  public Optional<CompressionResult> manifest() throws ModelFileException {
+  public Optional<byte[]> manifest() throws ModelFileException {
     Optional<ZipEntryInfo> entry =
-        archive.zip().find(archive.recordName("extra/" + Manifest.FILE_NAME));
+        archive.zip().find(archive.recordName("extra/" + ManifestFile.FILE_NAME));
     if (entry.isEmpty()) {
       return Optional.empty();
     }
-    byte[] bytes = archive.zip().readAll(entry.get(), MAX_MANIFEST_BYTES);
-    return Optional.of(Manifest.parse(new String(bytes, StandardCharsets.UTF_8), archive.path()));
+    return Optional.of(archive.zip().readAll(entry.get(), ManifestFile.MAX_BYTES));
   }
 
   @Override

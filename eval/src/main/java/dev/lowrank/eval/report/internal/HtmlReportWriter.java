@@ -2,13 +2,13 @@ package dev.lowrank.eval.report.internal;
 
 import static dev.lowrank.eval.report.internal.Svg.escape;
 
+import dev.lowrank.compress.LayerSpectrum;
 import dev.lowrank.eval.accuracy.AccuracyComparison;
 import dev.lowrank.eval.accuracy.TradeoffPoint;
 import dev.lowrank.eval.gate.GateCheck;
 import dev.lowrank.eval.gate.GateVerdict;
 import dev.lowrank.eval.latency.LatencyComparison;
 import dev.lowrank.eval.params.LayerParameters;
-import dev.lowrank.eval.params.LayerSpectrum;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.report.ReportWriter;
 import dev.lowrank.eval.sweep.SearchResult;
@@ -294,7 +294,7 @@ public final class HtmlReportWriter implements ReportWriter {
       }
       String rank = "dense";
       for (LayerParameters l : r.params().layers()) {
-        if (l.name().equals(s.name()) && l.rank().isPresent()) {
+        if (l.name().equals(s.layer().name()) && l.rank().isPresent()) {
           int rk = l.rank().getAsInt();
           rank = "r=" + rk;
           if (rk >= 1 && rk <= v.length && v[rk - 1] > 0) {
@@ -303,7 +303,7 @@ public final class HtmlReportWriter implements ReportWriter {
         }
       }
       plot.series(
-          s.name() + " " + s.outFeatures() + "x" + s.inFeatures() + ", " + rank,
+          s.layer().name() + " " + s.layer().shape() + ", " + rank,
           toArray(xs),
           toArray(ys),
           v.length > 16 ? Plot.Style.LINE : Plot.Style.LINE_MARKERS,
@@ -472,7 +472,7 @@ public final class HtmlReportWriter implements ReportWriter {
       h.append("<tr><td><code>")
           .append(escape(l.name()))
           .append("</code></td><td>")
-          .append(l.shape())
+          .append(l.layer().shape())
           .append("</td><td>")
           .append(Fmt.count(l.original()))
           .append("</td><td>")

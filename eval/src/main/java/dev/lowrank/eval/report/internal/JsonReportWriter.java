@@ -8,6 +8,7 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.lowrank.compress.LayerResult;
+import dev.lowrank.compress.LayerSpectrum;
 import dev.lowrank.eval.accuracy.AccuracyComparison;
 import dev.lowrank.eval.accuracy.Fidelity;
 import dev.lowrank.eval.accuracy.TradeoffPoint;
@@ -18,7 +19,6 @@ import dev.lowrank.eval.latency.LatencyComparison;
 import dev.lowrank.eval.latency.LatencyStats;
 import dev.lowrank.eval.model.ModelInfo;
 import dev.lowrank.eval.params.LayerParameters;
-import dev.lowrank.eval.params.LayerSpectrum;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.report.ReportWriter;
 import dev.lowrank.eval.sweep.SearchResult;
@@ -58,7 +58,7 @@ public final class JsonReportWriter implements ReportWriter {
     for (LayerParameters l : r.params().layers()) {
       JsonObject o = new JsonObject();
       o.addProperty("name", l.name());
-      o.add("shape", shape(l.outFeatures(), l.inFeatures()));
+      o.add("shape", shape(l.layer().outFeatures(), l.layer().inFeatures()));
       o.addProperty("original", l.original());
       o.add(
           "compressed",
@@ -114,8 +114,8 @@ public final class JsonReportWriter implements ReportWriter {
     JsonArray spectra = new JsonArray();
     for (LayerSpectrum s : r.spectra()) {
       JsonObject o = new JsonObject();
-      o.addProperty("name", s.name());
-      o.add("shape", shape(s.outFeatures(), s.inFeatures()));
+      o.addProperty("name", s.layer().name());
+      o.add("shape", shape(s.layer().outFeatures(), s.layer().inFeatures()));
       JsonArray values = new JsonArray();
       for (float v : s.singularValues()) {
         values.add(number(v));

@@ -85,7 +85,7 @@ public final class MarkdownReportWriter implements ReportWriter {
       md.append("| `")
           .append(l.name())
           .append("` | ")
-          .append(l.shape())
+          .append(l.layer().shape())
           .append(" | ")
           .append(Fmt.count(l.original()))
           .append(" | ")

@@ -3,14 +3,13 @@ package dev.lowrank.eval.sweep.internal;
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
-import dev.lowrank.compress.Manifest;
 import dev.lowrank.compress.RankPolicy;
+import dev.lowrank.data.DataSource;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.accuracy.Accuracy;
 import dev.lowrank.eval.accuracy.Fidelity;
 import dev.lowrank.eval.accuracy.Predictions;
 import dev.lowrank.eval.data.DataInfo;
-import dev.lowrank.eval.data.DataSource;
-import dev.lowrank.eval.data.SampleShape;
 import dev.lowrank.eval.internal.Baseline;
 import dev.lowrank.eval.model.InferenceModel;
 import dev.lowrank.eval.model.ModelInfo;
@@ -20,10 +19,11 @@ import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.sweep.SweepPoint;
 import dev.lowrank.eval.sweep.SweepResult;
 import dev.lowrank.format.ModelFileException;
+import dev.lowrank.io.InputFileException;
+import dev.lowrank.io.TemporaryFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +31,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.function.Function;
-import java.util.stream.Stream;
 
 /**
  * Compresses one model at several settings into a work directory and evaluates each result against
@@ -61,7 +60,7 @@ public final class SweepRunner implements AutoCloseable {
    * @param workDir where to write the compressed models, empty for a temporary directory that is
    *     deleted on close
    * @param progress where to report
-   * @throws ModelFileException if the model or data cannot be used
+   * @throws InputFileException if the model or data cannot be used
    * @throws IOException if the work directory cannot be created
    */
   public SweepRunner(
@@ -72,7 +71,7 @@ public final class SweepRunner implements AutoCloseable {
       Function<RankPolicy, CompressionSpec> specs,
       Optional<Path> workDir,
       Progress progress)
-      throws ModelFileException, IOException {
+      throws InputFileException, IOException {
     this.modelPath = modelPath;
     this.specs = specs;
     this.progress = progress;
@@ -80,8 +79,15 @@ public final class SweepRunner implements AutoCloseable {
     this.workDir =
         workDir.isPresent()
             ? Files.createDirectories(workDir.get())
-            : Files.createTempDirectory("lowrank-sweep");
-    this.baseline = Baseline.prepare(modelPath, data, inputShape, batchSize, progress);
+            : TemporaryFiles.createDirectory("lowrank-sweep");
+    try {
+      this.baseline = Baseline.prepare(modelPath, data, inputShape, batchSize, progress);
+    } catch (InputFileException | RuntimeException e) {
+      if (deleteWorkDir) {
+        TemporaryFiles.delete(this.workDir);
+      }
+      throw e;
+    }
     long params;
     try {
       params = ModelParameters.read(modelPath).total();
@@ -99,7 +105,7 @@ public final class SweepRunner implements AutoCloseable {
    * @throws ModelFileException if compression or evaluation fails
    * @throws IOException if the compressed model cannot be written
    */
-  public SweepPoint evaluate(RankPolicy policy) throws ModelFileException, IOException {
+  public SweepPoint evaluate(RankPolicy policy) throws InputFileException, IOException {
     Path out = workDir.resolve(outputName(policy));
     CompressionResult result = Compressor.compress(modelPath, out, specs.apply(policy));
     String ranks =
@@ -155,7 +161,7 @@ public final class SweepRunner implements AutoCloseable {
    */
   public SweepResult result(List<SweepPoint> points) throws IOException {
     return new SweepResult(
-        Manifest.toolVersion(),
+        Compressor.version(),
         new ModelInfo(modelPath, baseline.model().format(), DiskSize.of(modelPath)),
         DataInfo.of(baseline.data(), baseline.shape()),
         originalParameters,
@@ -189,11 +195,7 @@ public final class SweepRunner implements AutoCloseable {
   public void close() throws IOException {
     baseline.close();
     if (deleteWorkDir) {
-      try (Stream<Path> walk = Files.walk(workDir)) {
-        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
+      TemporaryFiles.delete(workDir);
     }
   }
 }

@@ -1,0 +1,2 @@
+/** Helpers of the command classes (text tables, report printing); not an API. */
+package dev.lowrank.cli.internal;

@@ -1,0 +1,211 @@
+package dev.lowrank.compress;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import dev.lowrank.format.Layer;
+import dev.lowrank.format.LayerKind;
+import dev.lowrank.format.ModelFileException;
+import dev.lowrank.runtime.ManifestFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Properties;
+
+/**
+ * The JSON codec of a {@link CompressionResult}: the manifest every compressed model carries
+ * ({@link ManifestFile#FILE_NAME}) and the {@code --report} JSON, with tool version, settings,
+ * SHA-256 of the input, parameter totals and, per layer, rank, energy kept and error, so that a
+ * result can be traced and reproduced.
+ *
+ * <p>Schema (format version {@link ManifestFile#FORMAT_VERSION}): {@code formatVersion}, {@code
+ * tool}, {@code toolVersion}, {@code format}, {@code input.file}, {@code input.sha256}, {@code
+ * settings.*}, {@code params.original}, {@code params.compressed}, {@code params.ratio}, and {@code
+ * layers[]} with {@code name}, {@code shape [n, m]}, {@code bias}, {@code status} ({@code
+ * factorized}, {@code dense}, {@code low_rank_input}), {@code rank} (null when dense), {@code
+ * reason} (null when factorized), {@code params.before}, {@code params.after}, {@code energyKept},
+ * {@code relativeError}, {@code svd}. Readers refuse a newer format version.
+ */
+public final class ManifestJson {
+
+  private static final Gson GSON =
+      new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create();
+
+  private static final String VERSION = loadVersion();
+
+  private ManifestJson() {}
+
+  /** Returns this lowrank's version, as {@link Compressor#version()} reports it. */
+  static String toolVersion() {
+    return VERSION;
+  }
+
+  /**
+   * Writes a result as manifest JSON.
+   *
+   * @param result the result
+   * @return pretty-printed JSON
+   */
+  public static String toJson(CompressionResult result) {
+    JsonObject root = new JsonObject();
+    root.addProperty("formatVersion", ManifestFile.FORMAT_VERSION);
+    root.addProperty("tool", "lowrank");
+    root.addProperty("toolVersion", result.toolVersion());
+    root.addProperty("format", result.format());
+    JsonObject input = new JsonObject();
+    input.add("file", string(result.inputFile()));
+    input.add("sha256", string(result.inputSha256()));
+    root.add("input", input);
+    JsonObject settings = new JsonObject();
+    result.settings().forEach(settings::addProperty);
+    root.add("settings", settings);
+    JsonObject params = new JsonObject();
+    params.addProperty("original", result.parametersOriginal());
+    params.addProperty("compressed", result.parametersCompressed());
+    params.addProperty("ratio", result.parameterRatio());
+    root.add("params", params);
+    JsonArray layers = new JsonArray();
+    for (LayerResult l : result.layers()) {
+      JsonObject o = new JsonObject();
+      o.addProperty("name", l.layer().name());
+      JsonArray shape = new JsonArray();
+      shape.add(l.layer().outFeatures());
+      shape.add(l.layer().inFeatures());
+      o.add("shape", shape);
+      o.addProperty("bias", l.layer().hasBias());
+      o.addProperty("status", l.status().name().toLowerCase(Locale.ROOT));
+      o.add(
+          "rank",
+          l.rank().isPresent() ? new JsonPrimitive(l.rank().getAsInt()) : JsonNull.INSTANCE);
+      o.add("reason", string(l.reason()));
+      JsonObject lp = new JsonObject();
+      lp.addProperty("before", l.parametersBefore());
+      lp.addProperty("after", l.parametersAfter());
+      o.add("params", lp);
+      o.add("energyKept", number(l.energyKept()));
+      o.add("relativeError", number(l.relativeError()));
+      o.add("svd", string(l.svd()));
+      layers.add(o);
+    }
+    root.add("layers", layers);
+    return GSON.toJson(root) + "\n";
+  }
+
+  /**
+   * Reads manifest JSON back into a result.
+   *
+   * @param json the document
+   * @param source the file it came from, for error messages
+   * @return the result it records
+   * @throws ModelFileException if the JSON is malformed, lacks a field, or has a newer format
+   *     version than this lowrank reads
+   */
+  public static CompressionResult parse(String json, Path source) throws ModelFileException {
+    try {
+      JsonObject root = JsonParser.parseString(json).getAsJsonObject();
+      try {
+        ManifestFile.checkVersion(root, source);
+      } catch (IOException e) {
+        throw new ModelFileException(
+            source,
+            e.getMessage().substring(source.toString().length() + 2) + " (lowrank " + VERSION + ")",
+            e);
+      }
+      Map<String, String> settings = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonElement> e : root.getAsJsonObject("settings").entrySet()) {
+        settings.put(e.getKey(), e.getValue().getAsString());
+      }
+      List<LayerResult> layers = new ArrayList<>();
+      for (JsonElement el : root.getAsJsonArray("layers")) {
+        JsonObject o = el.getAsJsonObject();
+        JsonArray shape = o.getAsJsonArray("shape");
+        JsonObject lp = o.getAsJsonObject("params");
+        LayerStatus status =
+            LayerStatus.valueOf(o.get("status").getAsString().toUpperCase(Locale.ROOT));
+        OptionalInt rank =
+            o.get("rank").isJsonNull()
+                ? OptionalInt.empty()
+                : OptionalInt.of(o.get("rank").getAsInt());
+        Layer layer =
+            new Layer(
+                o.get("name").getAsString(),
+                LayerKind.LINEAR,
+                shape.get(0).getAsInt(),
+                shape.get(1).getAsInt(),
+                o.get("bias").getAsBoolean(),
+                status == LayerStatus.LOW_RANK_INPUT ? rank : OptionalInt.empty(),
+                Optional.empty());
+        layers.add(
+            new LayerResult(
+                layer,
+                status,
+                rank,
+                optString(o.get("reason")),
+                lp.get("before").getAsLong(),
+                lp.get("after").getAsLong(),
+                optNumber(o.get("energyKept")),
+                optNumber(o.get("relativeError")),
+                optString(o.get("svd"))));
+      }
+      JsonObject input = root.getAsJsonObject("input");
+      JsonObject params = root.getAsJsonObject("params");
+      return new CompressionResult(
+          root.get("toolVersion").getAsString(),
+          root.get("format").getAsString(),
+          optString(input.get("file")),
+          optString(input.get("sha256")),
+          settings,
+          layers,
+          params.get("original").getAsLong(),
+          params.get("compressed").getAsLong());
+    } catch (JsonParseException
+        | IllegalStateException
+        | NullPointerException
+        | UnsupportedOperationException
+        | IllegalArgumentException e) {
+      throw new ModelFileException(source, "the lowrank manifest is malformed (" + e + ")", e);
+    }
+  }
+
+  private static JsonElement string(Optional<String> value) {
+    return value.<JsonElement>map(JsonPrimitive::new).orElse(JsonNull.INSTANCE);
+  }
+
+  private static JsonElement number(double value) {
+    return Double.isFinite(value) ? new JsonPrimitive(value) : JsonNull.INSTANCE;
+  }
+
+  private static Optional<String> optString(JsonElement e) {
+    return e == null || e.isJsonNull() ? Optional.empty() : Optional.of(e.getAsString());
+  }
+
+  private static double optNumber(JsonElement e) {
+    return e == null || e.isJsonNull() ? Double.NaN : e.getAsDouble();
+  }
+
+  private static String loadVersion() {
+    try (InputStream in = ManifestJson.class.getResourceAsStream("lowrank-version.properties")) {
+      Properties p = new Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "unknown");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

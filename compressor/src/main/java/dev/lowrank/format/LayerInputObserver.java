@@ -1,0 +1,20 @@
+package dev.lowrank.format;
+
+import dev.lowrank.data.Tensor;
+
+/** Receives the inputs of observed layers while a {@link ModelRunner} runs a batch. */
+@FunctionalInterface
+public interface LayerInputObserver {
+
+  /** An observer that ignores everything (for runs that only need the outputs). */
+  LayerInputObserver NONE = (layer, input) -> {};
+
+  /**
+   * Receives one layer's input of the current batch. The tensor is only valid during the call
+   * unless the observer copies it.
+   *
+   * @param layer the layer's name
+   * @param input the layer's input, float32, its last axis the layer's {@code m} inputs
+   */
+  void observe(String layer, Tensor input);
+}

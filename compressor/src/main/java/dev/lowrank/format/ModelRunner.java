@@ -1,0 +1,54 @@
+package dev.lowrank.format;
+
+import dev.lowrank.data.Tensor;
+import dev.lowrank.linalg.FloatMatrix;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a {@link SourceModel} on batches of inputs, showing an observer the input of each layer it
+ * was opened for, and lets the weights of dense layers be replaced for a while (by {@code B A}, to
+ * see what the model computes with some layers truncated, without rewriting it).
+ *
+ * <p>One runner runs on one thread at a time. Every native array a run creates is released before
+ * {@link #run} returns, so long loops do not grow native memory.
+ */
+public interface ModelRunner extends AutoCloseable {
+
+  /**
+   * Returns the names of the model's inputs, in the order {@link #run} takes them (a TorchScript
+   * model's forward arguments, {@code input_ids} and {@code attention_mask} for a text encoder).
+   *
+   * @return the input names
+   */
+  List<String> inputNames();
+
+  /**
+   * Runs the model on one batch.
+   *
+   * @param inputs one tensor per input, in {@link #inputNames()} order, the batch on axis 0
+   * @param observer receives, during the run, each observed layer's input: a float32 tensor whose
+   *     last axis is the layer's {@code m} inputs (linear layers: the batch and any sequence axes
+   *     before it); a layer called several times in one run is reported each time
+   * @return the model's outputs, float32 (the first is the one accuracy and fidelity use)
+   * @throws ModelFileException if the model fails on the inputs (typically a shape or type it does
+   *     not take); the message names the model file
+   */
+  List<Tensor> run(List<Tensor> inputs, LayerInputObserver observer) throws ModelFileException;
+
+  /**
+   * Replaces the dense weights of some layers until {@link #resetWeights()} (each call starts from
+   * the original weights: layers not named get theirs back).
+   *
+   * @param weights per layer name, a matrix of that layer's {@code n x m} shape
+   * @throws IllegalArgumentException if a name is not a dense layer of the model or a shape differs
+   */
+  void setWeights(Map<String, FloatMatrix> weights);
+
+  /** Restores every weight {@link #setWeights} replaced. */
+  void resetWeights();
+
+  /** Restores the weights and releases the runner's resources. */
+  @Override
+  void close();
+}

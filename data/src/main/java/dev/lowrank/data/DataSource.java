@@ -1,0 +1,70 @@
+package dev.lowrank.data;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Where evaluation samples come from: a data set in memory, or a file read once the model's input
+ * shape is known (image folders are converted to it).
+ */
+public interface DataSource {
+
+  /**
+   * Returns the path error messages name: the file, or the in-memory set's name.
+   *
+   * @return the source path
+   */
+  Path path();
+
+  /**
+   * Reads the samples.
+   *
+   * @param modelInput the model's per-sample input shape, when known
+   * @return the data set
+   * @throws DataFileException if the file is missing, malformed or empty
+   */
+  Dataset load(Optional<SampleShape> modelInput) throws DataFileException;
+
+  /**
+   * Wraps a data set already in memory.
+   *
+   * @param data the samples
+   * @return a source that returns {@code data}
+   */
+  static DataSource of(Dataset data) {
+    return new DataSource() {
+      @Override
+      public Path path() {
+        return data.source();
+      }
+
+      @Override
+      public Dataset load(Optional<SampleShape> modelInput) {
+        return data;
+      }
+    };
+  }
+
+  /**
+   * Reads a file or image folder with {@link Datasets#read(Path, DataOptions)}; images are
+   * converted to the model's input shape unless the options name one.
+   *
+   * @param path a {@code .csv}, {@code .csv.gz}, {@code .npy}, {@code .npz} file, or a folder
+   * @param options how to read it
+   * @return the source
+   */
+  static DataSource file(Path path, DataOptions options) {
+    return new DataSource() {
+      @Override
+      public Path path() {
+        return path;
+      }
+
+      @Override
+      public Dataset load(Optional<SampleShape> modelInput) throws DataFileException {
+        DataOptions o = modelInput.map(options::withDefaultImageShape).orElse(options);
+        return Datasets.read(path, o);
+      }
+    };
+  }
+}

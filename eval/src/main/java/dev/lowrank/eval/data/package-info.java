@@ -1,0 +1,2 @@
+/** How an evaluation describes the data it ran on, for reports. */
+package dev.lowrank.eval.data;

@@ -1,0 +1,2 @@
+/** The interleaved timer; not an API. */
+package dev.lowrank.eval.latency.internal;

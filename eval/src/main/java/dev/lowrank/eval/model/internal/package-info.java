@@ -1,0 +1,2 @@
+/** Locating model files for DJL; not an API. */
+package dev.lowrank.eval.model.internal;

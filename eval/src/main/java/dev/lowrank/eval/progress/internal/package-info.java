@@ -1,0 +1,2 @@
+/** The terminal progress bar; not an API. */
+package dev.lowrank.eval.progress.internal;

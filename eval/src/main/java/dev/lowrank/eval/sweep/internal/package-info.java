@@ -1,0 +1,2 @@
+/** The runner a sweep and a search share; not an API. */
+package dev.lowrank.eval.sweep.internal;
