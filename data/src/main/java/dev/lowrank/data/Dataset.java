@@ -235,6 +235,34 @@ public final class Dataset {
   }
 
   /**
+   * Returns consecutive samples as the inputs of one model batch (wrapping around to sample 0 past
+   * the end, as {@link #copyRows} does): one float32 tensor named {@code input} of shape {@code
+   * [count, shape...]}.
+   *
+   * @param start the first sample
+   * @param count how many samples
+   * @param shape the per-sample shape the model takes, of {@link #featureCount()} values
+   * @return the batch's input tensors, in the model's input order
+   * @throws IllegalArgumentException if the shape does not hold {@link #featureCount()} values
+   */
+  public List<Tensor> batch(int start, int count, SampleShape shape) {
+    if (shape.size() != featureCount) {
+      throw new IllegalArgumentException(
+          "Samples of "
+              + name
+              + " have "
+              + featureCount
+              + " values; shape "
+              + shape
+              + " holds "
+              + shape.size());
+    }
+    float[] values = new float[Math.multiplyExact(count, featureCount)];
+    copyRows(start, count, values);
+    return List.of(Tensor.ofFloats("input", shape.withBatch(count), values));
+  }
+
+  /**
    * Returns the first {@code n} samples (all of them when {@code n >= size()}).
    *
    * @param n how many samples to keep, at least 1
