@@ -102,20 +102,21 @@ public final class Predictions {
         int count = Math.min(batchSize, n - start);
         List<Tensor> x = data.batch(start, count, shape);
         Outputs out = session.run(x, pooling);
+        if (data.paddedSequences()
+            && pooling.isEmpty()
+            && out.shape().length == 3
+            && out.shape()[1] == x.get(0).dim(1)) {
+          throw new ModelFileException(
+              session.path(),
+              "returns per-token states of shape "
+                  + java.util.Arrays.toString(out.shape())
+                  + " for text; give a pooling (--pooling mean or cls) to compare sentence"
+                  + " embeddings");
+        }
         if (scores == null) {
           width = out.width();
           scores = new float[Math.multiplyExact(n, width)];
         } else if (out.width() != width) {
-          if (data.paddedSequences() && pooling.isEmpty()) {
-            throw new ModelFileException(
-                session.path(),
-                "returns outputs whose size changes with the batch's text length ("
-                    + width
-                    + " and "
-                    + out.width()
-                    + " values per sample): per-token states; give a pooling (--pooling mean or"
-                    + " cls) to compare sentence embeddings");
-          }
           throw new IllegalStateException(
               "The model returned " + out.width() + " scores per sample, earlier " + width);
         }

@@ -123,7 +123,7 @@ public final class InferenceSession implements AutoCloseable {
                 + batch
                 + "; expected one row of scores per sample");
       }
-      return new Outputs(batch, values.length / batch, values);
+      return new Outputs(batch, values.length / batch, values, head.getShape().getShape());
     } catch (TranslateException | RuntimeException e) {
       throw new ModelFileException(
           path,
