@@ -47,6 +47,8 @@ final class EvalCommand implements Callable<Integer> {
 
   @Mixin DataOptions data;
 
+  @Mixin TextOptions text;
+
   @Mixin LatencyOptions latency;
 
   @Option(
@@ -79,9 +81,10 @@ final class EvalCommand implements Callable<Integer> {
         Evaluation.builder()
             .setOriginal(model)
             .setCompressed(compressed)
-            .setData(data.source())
+            .setData(text.source(data))
             .optProgress(ProgressBars.auto());
     data.shape().ifPresent(b::optInputShape);
+    text.pooling().ifPresent(b::optPooling);
     if (latency.batchSizes().isEmpty()) {
       b.optSkipLatency();
     } else {

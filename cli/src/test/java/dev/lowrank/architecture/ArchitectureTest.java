@@ -138,7 +138,9 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat(
             JavaClass.Predicates.resideInAPackage("ai.djl..")
-                .and(DescribedPredicate.not(JavaClass.Predicates.resideInAPackage("ai.djl.huggingface.."))))
+                .and(
+                    DescribedPredicate.not(
+                        JavaClass.Predicates.resideInAPackage("ai.djl.huggingface.."))))
         .check(main);
     noClasses()
         .that()
