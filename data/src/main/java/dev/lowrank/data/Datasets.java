@@ -75,7 +75,9 @@ public final class Datasets {
     }
     if (name.endsWith(".txt") || name.endsWith(".tsv")) {
       throw new DataFileException(
-          path, "is text; give the tokenizer.json that turns it into tokens (--tokenizer)");
+          path,
+          "unknown data format without a tokenizer; for text (one text per line), give the"
+              + " tokenizer.json that turns it into tokens (--tokenizer)");
     }
     throw new DataFileException(
         path,
