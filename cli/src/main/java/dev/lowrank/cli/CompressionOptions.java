@@ -4,7 +4,7 @@ import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.LayerRule;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.compress.Scope;
-import dev.lowrank.compress.SvdMethod;
+import dev.lowrank.linalg.SvdMethod;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;

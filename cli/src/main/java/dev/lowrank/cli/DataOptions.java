@@ -1,9 +1,9 @@
 package dev.lowrank.cli;
 
 import dev.lowrank.datasets.Digits;
-import dev.lowrank.eval.data.DataSource;
-import dev.lowrank.eval.data.Dataset;
-import dev.lowrank.eval.data.SampleShape;
+import dev.lowrank.data.DataSource;
+import dev.lowrank.data.Dataset;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.zoo.ZooRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,7 +86,7 @@ public final class DataOptions {
       Dataset digits = digitsTest();
       return DataSource.of(unlabeled ? digits.withoutLabels() : digits);
     }
-    dev.lowrank.eval.data.DataOptions.Builder b = dev.lowrank.eval.data.DataOptions.builder();
+    dev.lowrank.data.DataOptions.Builder b = dev.lowrank.data.DataOptions.builder();
     if (labelColumn != null) {
       b.optLabelColumn(labelColumn);
     }

@@ -4,7 +4,7 @@ import dev.lowrank.cli.internal.TextTable;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.LayerSummary;
 import dev.lowrank.compress.ModelSummary;
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.OptionalInt;
@@ -39,7 +39,7 @@ final class InspectCommand implements Callable<Integer> {
     TextTable table =
         new TextTable("layer", "shape", "params", "rank@0.9", "rank@0.99", "max rank", "note");
     for (LayerSummary s : summary.layers()) {
-      LinearLayer l = s.layer();
+      Layer l = s.layer();
       String note =
           l.lowRank().isPresent()
               ? "factorized, rank " + l.lowRank().getAsInt()

@@ -1,6 +1,6 @@
 package dev.lowrank.cli;
 
-import dev.lowrank.compress.Manifest;
+import dev.lowrank.compress.ManifestJson;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,7 +50,7 @@ final class LowrankCommand implements Runnable {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"lowrank " + Manifest.toolVersion()};
+      return new String[] {"lowrank " + Compressor.version()};
     }
   }
 }

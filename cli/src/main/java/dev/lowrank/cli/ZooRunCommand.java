@@ -5,7 +5,7 @@ import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.eval.progress.ProgressBars;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.report.ReportWriters;
-import dev.lowrank.format.internal.AtomicOutput;
+import dev.lowrank.io.OutputFiles;
 import dev.lowrank.zoo.Example;
 import dev.lowrank.zoo.ExampleTrainer;
 import dev.lowrank.zoo.Examples;
@@ -108,7 +108,7 @@ final class ZooRunCommand implements Callable<Integer> {
         return code;
       } finally {
         if (out == null) {
-          AtomicOutput.deleteRecursively(work);
+          OutputFiles.deleteRecursively(work);
         } else {
           // What the run added to an existing --out is removed again if it fails.
           for (Path p : entriesOrNone(work)) {

@@ -3,7 +3,7 @@ package dev.lowrank.cli;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
-import dev.lowrank.format.internal.AtomicOutput;
+import dev.lowrank.io.OutputFiles;
 import dev.lowrank.zoo.Example;
 import dev.lowrank.zoo.Examples;
 import dev.lowrank.zoo.ZooRunner;
@@ -75,7 +75,7 @@ final class ZooServeCommand implements Callable<Integer> {
       w.flush();
       return ExitCodes.OK;
     } finally {
-      AtomicOutput.deleteRecursively(work);
+      OutputFiles.deleteRecursively(work);
     }
   }
 }

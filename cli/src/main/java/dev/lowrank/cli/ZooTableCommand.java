@@ -2,7 +2,7 @@ package dev.lowrank.cli;
 
 import dev.lowrank.cli.internal.Outputs;
 import dev.lowrank.eval.progress.ProgressBars;
-import dev.lowrank.format.internal.AtomicOutput;
+import dev.lowrank.io.OutputFiles;
 import dev.lowrank.zoo.Example;
 import dev.lowrank.zoo.ExampleTrainer;
 import dev.lowrank.zoo.Examples;
@@ -70,7 +70,7 @@ final class ZooTableCommand implements Callable<Integer> {
       try {
         table = ZooTable.render(examples, work, ProgressBars.auto());
       } finally {
-        AtomicOutput.deleteRecursively(work);
+        OutputFiles.deleteRecursively(work);
       }
       PrintWriter w = spec.commandLine().getOut();
       w.print(table);

@@ -1,7 +1,7 @@
 package dev.lowrank.cli.internal;
 
 import dev.lowrank.format.ModelFileException;
-import dev.lowrank.format.internal.AtomicOutput;
+import dev.lowrank.io.OutputFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -82,7 +82,7 @@ public final class Outputs implements AutoCloseable {
   public void writeText(Path path, String text) throws IOException {
     Named output = output(path);
     try {
-      AtomicOutput.writeFile(path, tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
+      OutputFiles.writeFile(path, tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new IOException(output.label() + ": cannot write it (" + FileErrors.reason(e) + ")", e);
     } catch (ModelFileException e) {
@@ -115,7 +115,7 @@ public final class Outputs implements AutoCloseable {
     while (!written.isEmpty()) {
       Path path = written.pop();
       try {
-        AtomicOutput.deleteRecursively(path);
+        OutputFiles.deleteRecursively(path);
       } catch (IOException e) {
         // Best effort: the run's own error is the one to report.
       }
@@ -288,7 +288,7 @@ public final class Outputs implements AutoCloseable {
   }
 
   /**
-   * The file a path to be written names: writers normalize the path first (as {@link AtomicOutput}
+   * The file a path to be written names: writers normalize the path first (as {@link OutputFiles}
    * does), then the file system resolves the links of its existing ancestors.
    */
   static Path canonicalOutput(Path path) {
