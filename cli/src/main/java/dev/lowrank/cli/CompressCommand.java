@@ -5,6 +5,7 @@ import dev.lowrank.cli.internal.Reports;
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
+import dev.lowrank.compress.Overwrite;
 import dev.lowrank.eval.progress.ProgressBars;
 import dev.lowrank.eval.report.ReportWriters;
 import dev.lowrank.eval.sweep.SearchResult;
@@ -62,7 +63,19 @@ final class CompressCommand implements Callable<Integer> {
       description = "Also write the per-layer report as JSON.")
   Path report;
 
+  @Option(
+      names = "--force",
+      description =
+          "Replace an existing --out file even if lowrank did not write it (without --force, only"
+              + " a previous lowrank output is replaced; directories lowrank did not write,"
+              + " devices and FIFOs are never replaced).")
+  boolean force;
+
   @Mixin DataOptions data;
+
+  private Overwrite overwrite() {
+    return force ? Overwrite.ANY_REGULAR_FILE : Overwrite.LOWRANK_OUTPUTS;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -92,7 +105,8 @@ final class CompressCommand implements Callable<Integer> {
   }
 
   private int compress(CompressionSpec compressionSpec, Outputs outputs) throws Exception {
-    CompressionResult result = withModel(() -> Compressor.compress(model, out, compressionSpec));
+    CompressionResult result =
+        withModel(() -> Compressor.compress(model, out, compressionSpec, overwrite()));
     outputs.written(out);
     if (report != null) {
       outputs.writeText(report, result.toJson());
@@ -116,6 +130,7 @@ final class CompressCommand implements Callable<Integer> {
             .setMaxAccuracyDrop(maxDrop)
             .optSpecs(compression::spec)
             .optOutput(out)
+            .optOverwrite(overwrite())
             .optProgress(ProgressBars.auto());
     data.shape().ifPresent(b::optInputShape);
     SearchResult result = withModel(() -> b.build().run());

@@ -5,7 +5,7 @@ import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.eval.progress.ProgressBars;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.report.ReportWriters;
-import dev.lowrank.io.OutputFiles;
+import dev.lowrank.io.TemporaryFiles;
 import dev.lowrank.zoo.Example;
 import dev.lowrank.zoo.ExampleTrainer;
 import dev.lowrank.zoo.Examples;
@@ -93,7 +93,7 @@ final class ZooRunCommand implements Callable<Integer> {
     try (Outputs outputs = files.build()) {
       Path work;
       if (out == null) {
-        work = Files.createTempDirectory("lowrank-zoo");
+        work = TemporaryFiles.createDirectory("lowrank-zoo");
       } else {
         work = out;
         if (!Files.exists(out)) {
@@ -108,7 +108,7 @@ final class ZooRunCommand implements Callable<Integer> {
         return code;
       } finally {
         if (out == null) {
-          OutputFiles.deleteRecursively(work);
+          TemporaryFiles.delete(work);
         } else {
           // What the run added to an existing --out is removed again if it fails.
           for (Path p : entriesOrNone(work)) {

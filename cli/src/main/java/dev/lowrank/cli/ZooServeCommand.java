@@ -3,13 +3,12 @@ package dev.lowrank.cli;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
-import dev.lowrank.io.OutputFiles;
+import dev.lowrank.io.TemporaryFiles;
 import dev.lowrank.zoo.Example;
 import dev.lowrank.zoo.Examples;
 import dev.lowrank.zoo.ZooRunner;
 import dev.lowrank.zoo.service.ServiceComparison;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -57,7 +56,7 @@ final class ZooServeCommand implements Callable<Integer> {
     RankPolicy chosen = policy.policy();
     Example example = Examples.named(name);
     Path original = ZooRunner.model(example);
-    Path work = Files.createTempDirectory("lowrank-serve");
+    Path work = TemporaryFiles.createDirectory("lowrank-serve");
     try {
       Path compressed = work.resolve("model" + (original.toString().endsWith(".pt") ? ".pt" : ""));
       Compressor.compress(
@@ -75,7 +74,7 @@ final class ZooServeCommand implements Callable<Integer> {
       w.flush();
       return ExitCodes.OK;
     } finally {
-      OutputFiles.deleteRecursively(work);
+      TemporaryFiles.delete(work);
     }
   }
 }

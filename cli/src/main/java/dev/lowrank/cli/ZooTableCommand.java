@@ -2,7 +2,7 @@ package dev.lowrank.cli;
 
 import dev.lowrank.cli.internal.Outputs;
 import dev.lowrank.eval.progress.ProgressBars;
-import dev.lowrank.io.OutputFiles;
+import dev.lowrank.io.TemporaryFiles;
 import dev.lowrank.zoo.Example;
 import dev.lowrank.zoo.ExampleTrainer;
 import dev.lowrank.zoo.Examples;
@@ -65,12 +65,12 @@ final class ZooTableCommand implements Callable<Integer> {
       files.optOutput("--write", write, Outputs.Kind.FILE);
     }
     try (Outputs outputs = files.build()) {
-      Path work = Files.createTempDirectory("lowrank-zoo-table");
+      Path work = TemporaryFiles.createDirectory("lowrank-zoo-table");
       String table;
       try {
         table = ZooTable.render(examples, work, ProgressBars.auto());
       } finally {
-        OutputFiles.deleteRecursively(work);
+        TemporaryFiles.delete(work);
       }
       PrintWriter w = spec.commandLine().getOut();
       w.print(table);
