@@ -73,7 +73,7 @@ class DjlBadInputTest {
   void copyModel() throws Exception {
     model = DjlFixtures.copy(Variant.NESTED, tmp.resolve("nested"));
     try (SourceModel m = ModelFormats.open(model)) {
-      assertEquals(6, m.linearLayers().size(), "the copy opens");
+      assertEquals(6, m.layers().size(), "the copy opens");
     }
     openBefore = OpenModels.count();
   }

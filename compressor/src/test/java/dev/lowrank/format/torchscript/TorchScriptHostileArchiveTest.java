@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowrank.compress.CompressionResult;
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormats;
 import dev.lowrank.format.SourceModel;
@@ -83,7 +83,7 @@ class TorchScriptHostileArchiveTest {
             () -> {
               try (SourceModel m = ModelFormats.open(input)) {
                 Map<String, LowRankFactors> factors = new LinkedHashMap<>();
-                for (LinearLayer l : m.linearLayers()) {
+                for (Layer l : m.layers()) {
                   factors.put(
                       l.name(),
                       LowRankFactors.truncate(
@@ -318,7 +318,7 @@ class TorchScriptHostileArchiveTest {
             "v" + version + ".pt",
             with(P + "version", (version + "\n").getBytes(StandardCharsets.US_ASCII)));
     try (SourceModel m = ModelFormats.open(a)) {
-      assertEquals(3, m.linearLayers().size());
+      assertEquals(3, m.layers().size());
     }
   }
 
@@ -429,7 +429,7 @@ class TorchScriptHostileArchiveTest {
     Path a =
         archive("flinear.pt", editCode(COPIED, "torch.linear(input", "torch._is_flinear(input"));
     try (SourceModel m = ModelFormats.open(a)) {
-      LinearLayer fc3 = m.linearLayers().get(2);
+      Layer fc3 = m.layers().get(2);
       assertEquals("fc3", fc3.name());
       assertEquals(Optional.of("forward of Linear is not the plain linear op"), fc3.ineligible());
     }

@@ -2,10 +2,10 @@ package dev.lowrank.eval.internal;
 
 import dev.lowrank.eval.accuracy.Accuracy;
 import dev.lowrank.eval.accuracy.Predictions;
-import dev.lowrank.eval.data.DataFileException;
-import dev.lowrank.eval.data.DataSource;
-import dev.lowrank.eval.data.Dataset;
-import dev.lowrank.eval.data.SampleShape;
+import dev.lowrank.data.DataFileException;
+import dev.lowrank.data.DataSource;
+import dev.lowrank.data.Dataset;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.model.InferenceModel;
 import dev.lowrank.eval.model.InferenceSession;
 import dev.lowrank.eval.progress.Progress;

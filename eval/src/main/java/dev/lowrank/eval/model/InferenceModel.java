@@ -13,7 +13,7 @@ import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.util.Pair;
-import dev.lowrank.eval.data.SampleShape;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.model.internal.ModelPaths;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.djl.DjlLoader;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.lowrank.eval.data.DataFileException;
-import dev.lowrank.eval.data.DataSource;
-import dev.lowrank.eval.data.Dataset;
-import dev.lowrank.eval.data.SampleShape;
+import dev.lowrank.data.DataFileException;
+import dev.lowrank.data.DataSource;
+import dev.lowrank.data.Dataset;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.testing.DigitsFixtures;
 import dev.lowrank.testing.OpenModels;
