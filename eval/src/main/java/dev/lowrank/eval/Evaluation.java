@@ -111,30 +111,29 @@ public final class Evaluation {
           spectra = List.of();
         }
       }
-      EvalReport report =
-          new EvalReport(
-              Compressor.version(),
-              new ModelInfo(b.original, base.model().format(), DiskSize.of(b.original)),
-              new ModelInfo(b.compressed, compressed.format(), DiskSize.of(b.compressed)),
-              DataInfo.of(data, base.shape()),
-              params,
-              accuracy,
-              fidelity,
-              base.predictions().width(),
-              latency,
-              EngineThreads.current(),
-              spectra,
-              List.of(),
-              Optional.empty());
-      List<TradeoffPoint> tradeoff =
-          b.tradeoff.isEmpty()
-              ? EvalReport.pair(params, accuracy, fidelity, "compressed")
-              : b.tradeoff;
-      report = report.withTradeoff(tradeoff);
+      EvalReport.Builder report =
+          EvalReport.builder()
+              .setToolVersion(Compressor.version())
+              .setOriginal(
+                  new ModelInfo(b.original, base.model().format(), DiskSize.of(b.original)))
+              .setCompressed(
+                  new ModelInfo(b.compressed, compressed.format(), DiskSize.of(b.compressed)))
+              .setData(DataInfo.of(data, base.shape()))
+              .setParams(params)
+              .setFidelity(fidelity)
+              .setOutputs(base.predictions().width())
+              .optLatency(latency)
+              .setThreads(EngineThreads.current())
+              .optSpectra(spectra)
+              .optTradeoff(
+                  b.tradeoff.isEmpty()
+                      ? EvalReport.pair(params, accuracy, fidelity, "compressed")
+                      : b.tradeoff);
+      accuracy.ifPresent(report::optAccuracy);
       if (b.maxAccuracyDrop.isPresent()) {
-        report = report.withGate(b.maxAccuracyDrop.getAsDouble());
+        report.optGate(Gate.check(accuracy, fidelity, b.maxAccuracyDrop.getAsDouble()));
       }
-      return report;
+      return report.build();
     }
   }
 
