@@ -115,6 +115,7 @@ final class EvalCommand implements Callable<Integer> {
       b.optMaxAccuracyDrop(maxDrop);
     }
     EvalReport report = b.build().run();
+    printWarnings(report);
     for (Path file : reports.files()) {
       outputs.writeText(file, ReportOptions.writer(file).render(report));
     }
@@ -144,5 +145,12 @@ final class EvalCommand implements Callable<Integer> {
       return ExitCodes.CHECK_FAILED;
     }
     return ExitCodes.OK;
+  }
+
+  /** What the evaluation could not check (e.g. a compressed model without manifest), on stderr. */
+  private void printWarnings(EvalReport report) {
+    PrintWriter err = spec.commandLine().getErr();
+    report.warnings().forEach(w -> err.println("lowrank eval: warning: " + w));
+    err.flush();
   }
 }

@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,6 +70,8 @@ class EvalCommandTest {
     double drop = report.getAsJsonObject("accuracy").get("drop").getAsDouble();
     assertTrue(drop > 0.001, "rank 4 costs accuracy: " + drop);
     assertEquals(17_226, report.getAsJsonObject("params").get("original").getAsLong());
+    assertEquals(0, report.getAsJsonArray("warnings").size(), "compressed from this original");
+    assertFalse(within.err().contains("warning"), within.err());
 
     Path xml = tmp.resolve("junit.xml");
     CliRun past =
@@ -173,6 +176,80 @@ class EvalCommandTest {
     assertEquals(2, twice.exitCode(), twice.err());
     assertTrue(twice.err().contains("is the same file as --report"), twice.err());
     assertFalse(Files.exists(xml));
+  }
+
+  @Test
+  void aCompressedModelOfAnotherOriginalIsBadInputNamingBoth() throws Exception {
+    Path cnn = shared.resolve("cnn_scripted.pt");
+    if (!Files.exists(cnn)) {
+      try (InputStream in =
+          EvalCommandTest.class.getResourceAsStream(
+              "/dev/lowrank/datasets/torchscript/cnn_scripted.pt")) {
+        Files.copy(in, cnn);
+      }
+    }
+    Path json = tmp.resolve("r.json");
+    CliRun run =
+        CliRun.of(
+            "eval",
+            "--model",
+            cnn.toString(),
+            "--compressed",
+            compressed.toString(),
+            "--data",
+            "digits",
+            "--no-latency",
+            "--report",
+            json.toString());
+    assertEquals(2, run.exitCode(), run.err());
+    assertEquals(1, run.err().lines().count(), run.err());
+    assertTrue(
+        run.err()
+            .startsWith(
+                "lowrank eval: "
+                    + compressed
+                    + ": was compressed from 'mlp_scripted.pt' with SHA-256 "),
+        run.err());
+    assertTrue(
+        run.err().contains(", not from " + cnn + " (SHA-256 ")
+            && run.err().endsWith("; give --model the model it was compressed from\n"),
+        run.err());
+    assertFalse(Files.exists(json), "no report of a meaningless comparison");
+  }
+
+  @Test
+  void aCompressedModelWithoutManifestIsComparedWithAWarning() throws Exception {
+    Path copy = Files.copy(original, tmp.resolve("not-compressed.pt"));
+    Path json = tmp.resolve("r.json");
+    Path md = tmp.resolve("r.md");
+    CliRun run =
+        CliRun.of(
+            "eval",
+            "--model",
+            original.toString(),
+            "--compressed",
+            copy.toString(),
+            "--data",
+            "digits",
+            "--no-latency",
+            "--report",
+            json.toString(),
+            "--report",
+            md.toString());
+    assertEquals(0, run.exitCode(), run.err());
+    String warning =
+        copy
+            + ": has no lowrank manifest, so it cannot be checked that it was compressed from "
+            + original
+            + "; compared anyway";
+    assertEquals("lowrank eval: warning: " + warning + "\n", run.err());
+    JsonObject report = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+    assertEquals(1, report.getAsJsonArray("warnings").size());
+    assertEquals(warning, report.getAsJsonArray("warnings").get(0).getAsString());
+    assertTrue(
+        run.out().matches("(?s)warning +" + Pattern.quote(warning) + "\n.*"),
+        "the printed report starts with it: " + run.out());
+    assertTrue(Files.readString(md).contains("**Warning:**"), "in every report");
   }
 
   @Test
