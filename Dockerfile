@@ -4,9 +4,12 @@
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml ./
+COPY data data
+COPY runtime runtime
 COPY datasets datasets
 COPY compressor compressor
 COPY eval eval
+COPY service-example service-example
 COPY model-zoo-examples model-zoo-examples
 COPY cli cli
 COPY bench bench

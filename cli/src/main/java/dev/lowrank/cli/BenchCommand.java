@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -52,8 +51,6 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--no-reference", description = "Skip the PyTorch/NumPy reference.")
   boolean noReference;
-
-  @Mixin VerboseOption verbose;
 
   @Override
   public Integer call() throws Exception {

@@ -1,17 +1,21 @@
 package dev.lowrank.cli;
 
+import dev.lowrank.cli.internal.Outputs;
 import dev.lowrank.cli.internal.Reports;
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
-import dev.lowrank.eval.gate.Gate;
+import dev.lowrank.compress.Overwrite;
 import dev.lowrank.eval.progress.ProgressBars;
 import dev.lowrank.eval.report.ReportWriters;
 import dev.lowrank.eval.sweep.SearchResult;
 import dev.lowrank.eval.sweep.SmallestModelSearch;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,9 +29,10 @@ import picocli.CommandLine.Spec;
     name = "compress",
     mixinStandardHelpOptions = true,
     description = {
-      "Replaces each chosen linear layer's W (n x m) by B (n x r) and A (r x m) from its",
-      "truncated SVD and writes the model (TorchScript file or DJL model directory) with a",
-      "manifest of what was done. The input is never modified."
+      "Replaces each chosen linear layer's W (n x m) by B (n x r) and A (r x m) from its truncated"
+          + " SVD and writes the model (TorchScript file or DJL model directory) with a manifest"
+          + " of what was done. The input is never modified, and no output may be an input: the"
+          + " model, the report and the data are checked before any work."
     })
 final class CompressCommand implements Callable<Integer> {
 
@@ -47,7 +52,10 @@ final class CompressCommand implements Callable<Integer> {
       description = "Where to write the compressed model (not the input).")
   Path out;
 
-  @Mixin PolicyOptions policy;
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
+  SettingChoice setting;
+
+  @Mixin CompressionOptions compression;
 
   @Option(
       names = "--report",
@@ -56,73 +64,96 @@ final class CompressCommand implements Callable<Integer> {
   Path report;
 
   @Option(
-      names = "--max-accuracy-drop",
-      paramLabel = "D",
+      names = "--force",
       description =
-          "Instead of --rank/--ratio/--energy: find the smallest model whose top-1 accuracy drop on"
-              + " --data stays within D (a fraction, 0.01 = one percentage point), write it, and"
-              + " say which setting it is. Exit 1 if no setting stays within D.")
-  Double maxDrop;
+          "Replace an existing --out file even if lowrank did not write it (without --force, only"
+              + " a previous lowrank output is replaced; directories lowrank did not write,"
+              + " devices and FIFOs are never replaced).")
+  boolean force;
 
   @Mixin DataOptions data;
 
-  @Mixin VerboseOption verbose;
+  private Overwrite overwrite() {
+    return force ? Overwrite.ANY_REGULAR_FILE : Overwrite.LOWRANK_OUTPUTS;
+  }
 
   @Override
   public Integer call() throws Exception {
-    if (maxDrop != null) {
-      return search();
-    }
-    if (data.present()) {
+    SettingChoice chosen = setting == null ? new SettingChoice() : setting;
+    OptionalDouble maxDrop = chosen.maxAccuracyDrop();
+    if (maxDrop.isEmpty() && data.present()) {
       throw new IllegalArgumentException("--data is only used with --max-accuracy-drop");
     }
-    CompressionSpec compression = withModel(policy::spec);
-    CompressionResult result = withModel(() -> Compressor.compress(model, out, compression));
+    Optional<CompressionSpec> fixed =
+        maxDrop.isPresent()
+            ? Optional.empty()
+            : Optional.of(withModel(() -> compression.spec(chosen.policy())));
+    Outputs.Builder files = Outputs.builder().optInput("--model", model);
+    data.file().ifPresent(f -> files.optInput("--data", f));
+    files.optOutput("--out", out, Outputs.Kind.MODEL);
+    if (report != null) {
+      files.optOutput("--report", report, Outputs.Kind.FILE);
+    }
+    try (Outputs outputs = files.build()) {
+      int code =
+          fixed.isPresent()
+              ? compress(fixed.get(), outputs)
+              : search(maxDrop.getAsDouble(), outputs);
+      outputs.commit();
+      return code;
+    }
+  }
+
+  private int compress(CompressionSpec compressionSpec, Outputs outputs) throws Exception {
+    CompressionResult result =
+        withModel(() -> Compressor.compress(model, out, compressionSpec, overwrite()));
+    outputs.written(out);
+    if (report != null) {
+      outputs.writeText(report, result.toJson());
+    }
     PrintWriter w = spec.commandLine().getOut();
     w.print(Reports.layerTable(result));
     w.println(Reports.totals(result));
     w.println("wrote " + out);
     if (report != null) {
-      Reports.writeJson(report, result.toJson());
       w.println("report " + report);
     }
     w.flush();
     return ExitCodes.OK;
   }
 
-  private int search() throws Exception {
-    if (policy.hasPolicy()) {
-      throw new IllegalArgumentException(
-          "give either --max-accuracy-drop (the search picks the setting) or one of --rank,"
-              + " --ratio, --energy");
-    }
-    Gate.checkLimit(maxDrop);
+  private int search(double maxDrop, Outputs outputs) throws Exception {
     SmallestModelSearch.Builder b =
         SmallestModelSearch.builder()
             .setModel(model)
             .setData(data.source())
             .setMaxAccuracyDrop(maxDrop)
-            .optSpecs(policy::spec)
+            .optSpecs(compression::spec)
             .optOutput(out)
+            .optOverwrite(overwrite())
             .optProgress(ProgressBars.auto());
     data.shape().ifPresent(b::optInputShape);
     SearchResult result = withModel(() -> b.build().run());
     PrintWriter w = spec.commandLine().getOut();
-    w.print(ReportWriters.text().render(result));
     if (result.chosen().isEmpty()) {
+      w.print(ReportWriters.text().render(result));
       w.flush();
       PrintWriter err = spec.commandLine().getErr();
       err.println("lowrank compress: " + model + ": " + result.summary());
       err.flush();
       return ExitCodes.CHECK_FAILED;
     }
+    outputs.written(out);
     CompressionResult chosen = result.chosen().get().compression();
+    if (report != null) {
+      outputs.writeText(report, chosen.toJson());
+    }
+    w.print(ReportWriters.text().render(result));
     w.print(Reports.layerTable(chosen));
     w.println(Reports.totals(chosen));
     w.println("chosen " + result.summary());
     w.println("wrote " + out);
     if (report != null) {
-      Reports.writeJson(report, chosen.toJson());
       w.println("report " + report);
     }
     w.flush();

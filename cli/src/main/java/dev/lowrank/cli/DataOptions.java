@@ -56,6 +56,22 @@ public final class DataOptions {
   }
 
   /**
+   * Returns the file or folder --data names, if it names one (not the bundled digits).
+   *
+   * @return the path the data is read from
+   */
+  public Optional<Path> file() {
+    if (data == null || bundled()) {
+      return Optional.empty();
+    }
+    return Optional.of(data);
+  }
+
+  private boolean bundled() {
+    return data.toString().equals(DIGITS) && !Files.exists(data);
+  }
+
+  /**
    * Returns the data source the options name.
    *
    * @return the source
@@ -65,7 +81,7 @@ public final class DataOptions {
     if (data == null) {
       throw new IllegalArgumentException("give the evaluation data with --data DATA");
     }
-    if (data.toString().equals(DIGITS) && !Files.exists(data)) {
+    if (bundled()) {
       Dataset digits = digitsTest();
       return DataSource.of(unlabeled ? digits.withoutLabels() : digits);
     }

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -19,9 +18,10 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Shows what lowrank does: first the lecture's example (a 10x10 W of rank 2 becomes",
-      "B (10x2) A (2x10), 100 weights become 40, y = Wx + b unchanged), then an MLP trained on",
-      "the bundled UCI digits (trained once, then cached) compressed at several settings."
+      "Shows what lowrank does: first the lecture's example (a 10x10 W of rank 2 becomes"
+          + " B (10x2) A (2x10), 100 weights become 40, y = Wx + b unchanged), then an MLP trained"
+          + " on the bundled UCI digits (trained once, then cached) compressed at several"
+          + " settings."
     })
 final class DemoCommand implements Callable<Integer> {
 
@@ -34,8 +34,6 @@ final class DemoCommand implements Callable<Integer> {
           RankPolicy.rank(8));
 
   @Spec CommandSpec spec;
-
-  @Mixin VerboseOption verbose;
 
   @Override
   public Integer call() throws Exception {

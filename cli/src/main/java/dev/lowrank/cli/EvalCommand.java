@@ -1,5 +1,6 @@
 package dev.lowrank.cli;
 
+import dev.lowrank.cli.internal.Outputs;
 import dev.lowrank.eval.Evaluation;
 import dev.lowrank.eval.gate.Gate;
 import dev.lowrank.eval.gate.GateVerdict;
@@ -9,6 +10,8 @@ import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.report.ReportWriters;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -67,16 +70,37 @@ final class EvalCommand implements Callable<Integer> {
 
   @Mixin ReportOptions reports;
 
-  @Mixin VerboseOption verbose;
-
   @Override
   public Integer call() throws Exception {
     if (!data.present()) {
       throw new IllegalArgumentException("give the evaluation data with --data DATA");
     }
     if (maxDrop != null) {
-      Gate.checkLimit(maxDrop);
+      double d = maxDrop;
+      OptionErrors.named(
+          "--max-accuracy-drop",
+          () -> {
+            Gate.checkLimit(d);
+            return d;
+          });
     }
+    List<Integer> batchSizes = latency.batchSizes();
+    reports.checkFormats();
+    Outputs.Builder files =
+        Outputs.builder().optInput("--model", model).optInput("--compressed", compressed);
+    data.file().ifPresent(f -> files.optInput("--data", f));
+    files.optOutputs(ReportOptions.OPTION, reports.files(), Outputs.Kind.FILE);
+    if (junitXml != null) {
+      files.optOutput("--junit-xml", junitXml, Outputs.Kind.FILE);
+    }
+    try (Outputs outputs = files.build()) {
+      int code = evaluate(batchSizes, outputs);
+      outputs.commit();
+      return code;
+    }
+  }
+
+  private int evaluate(List<Integer> batchSizes, Outputs outputs) throws Exception {
     Evaluation.Builder b =
         Evaluation.builder()
             .setOriginal(model)
@@ -85,28 +109,35 @@ final class EvalCommand implements Callable<Integer> {
             .optProgress(ProgressBars.auto());
     data.shape().ifPresent(b::optInputShape);
     text.pooling().ifPresent(b::optPooling);
-    if (latency.batchSizes().isEmpty()) {
+    if (batchSizes.isEmpty()) {
       b.optSkipLatency();
     } else {
-      b.optBatchSizes(latency.batchSizes());
+      b.optBatchSizes(batchSizes);
     }
     if (maxDrop != null) {
       b.optMaxAccuracyDrop(maxDrop);
     }
     EvalReport report = b.build().run();
+    printWarnings(report);
+    for (Path file : reports.files()) {
+      outputs.writeText(file, ReportOptions.writer(file).render(report));
+    }
+    Optional<GateVerdict> gate = report.gate();
+    if (gate.isPresent() && junitXml != null) {
+      outputs.writeText(
+          junitXml, JUnitXmlReport.render("lowrank.eval", gate.get(), report.keyFigures()));
+    }
     PrintWriter out = spec.commandLine().getOut();
     out.print(ReportWriters.text().render(report));
     for (Path file : reports.files()) {
-      ReportWriters.write(report, file);
       out.println("report " + file);
     }
-    if (maxDrop == null) {
+    if (gate.isEmpty()) {
       out.flush();
       return ExitCodes.OK;
     }
-    GateVerdict verdict = report.gate().orElseThrow();
+    GateVerdict verdict = gate.get();
     if (junitXml != null) {
-      JUnitXmlReport.write(junitXml, "lowrank.eval", verdict, report.keyFigures());
       out.println("junit " + junitXml);
     }
     out.flush();
@@ -116,7 +147,13 @@ final class EvalCommand implements Callable<Integer> {
       err.flush();
       return ExitCodes.CHECK_FAILED;
     }
-    out.flush();
     return ExitCodes.OK;
+  }
+
+  /** What the evaluation could not check (e.g. a compressed model without manifest), on stderr. */
+  private void printWarnings(EvalReport report) {
+    PrintWriter err = spec.commandLine().getErr();
+    report.warnings().forEach(w -> err.println("lowrank eval: warning: " + w));
+    err.flush();
   }
 }

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,8 +19,8 @@ import picocli.CommandLine.Spec;
     name = "inspect",
     mixinStandardHelpOptions = true,
     description = {
-      "Lists every linear layer of a model: its shape n x m, its parameters, and the rank",
-      "that keeping 90% and 99% of its energy (sum of s_i^2) would need."
+      "Lists every linear layer of a model: its shape n x m, its parameters, and the rank that"
+          + " keeping 90%% and 99%% of its energy (sum of s_i^2) would need."
     })
 final class InspectCommand implements Callable<Integer> {
 
@@ -33,8 +32,6 @@ final class InspectCommand implements Callable<Integer> {
       paramLabel = "PATH",
       description = "The model: a TorchScript .pt file or a DJL model directory.")
   Path model;
-
-  @Mixin VerboseOption verbose;
 
   @Override
   public Integer call() throws Exception {

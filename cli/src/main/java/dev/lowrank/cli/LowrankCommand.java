@@ -4,9 +4,11 @@ import dev.lowrank.compress.Compressor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
-/** The top-level {@code lowrank} command: lists the subcommands. */
+/** The top-level {@code lowrank} command: lists the subcommands, and owns {@code --verbose}. */
 @Command(
     name = "lowrank",
     mixinStandardHelpOptions = true,
@@ -16,7 +18,8 @@ import picocli.CommandLine.Spec;
       "each chosen linear layer y = Wx + b becomes y = B(Ax) + b with BA the best rank-r",
       "approximation of W (truncated SVD).",
       "",
-      "Exit codes: 0 success, 1 a check failed (the CI gate), 2 bad input or usage."
+      "Exit codes: 0 success, 1 a check failed (the CI gate), 2 bad input or usage, 3 an internal"
+          + " error (a bug: run again with --verbose and report it)."
     },
     subcommands = {
       DemoCommand.class,
@@ -31,6 +34,12 @@ import picocli.CommandLine.Spec;
 final class LowrankCommand implements Runnable {
 
   @Spec CommandSpec spec;
+
+  @Option(
+      names = "--verbose",
+      scope = ScopeType.INHERIT,
+      description = "Print the stack trace of a failure (for bug reports).")
+  boolean verbose;
 
   @Override
   public void run() {

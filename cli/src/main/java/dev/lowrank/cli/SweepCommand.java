@@ -1,5 +1,6 @@
 package dev.lowrank.cli;
 
+import dev.lowrank.cli.internal.Outputs;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.eval.progress.ProgressBars;
 import dev.lowrank.eval.report.ReportWriters;
@@ -27,38 +28,40 @@ import picocli.CommandLine.Spec;
     })
 final class SweepCommand implements Callable<Integer> {
 
-  /** Exactly one list of settings. */
+  /** Exactly one list of settings, each mapped by {@link PolicyChoice}. */
   static final class Settings {
-    @Option(names = "--ranks", split = ",", paramLabel = "R,R,...", description = "Ranks to try.")
+    @Option(
+        names = "--ranks",
+        split = ",",
+        splitSynopsisLabel = ",",
+        paramLabel = "R",
+        description = "Ranks to try, e.g. 4,8,16,32.")
     List<Integer> ranks;
 
     @Option(
         names = "--energies",
         split = ",",
-        paramLabel = "E,E,...",
+        splitSynopsisLabel = ",",
+        paramLabel = "E",
         description = "Energy thresholds to try, each in (0, 1].")
     List<Double> energies;
 
     @Option(
         names = "--ratios",
         split = ",",
-        paramLabel = "X,X,...",
+        splitSynopsisLabel = ",",
+        paramLabel = "X",
         description = "Parameter ratios to try, each in (0, 1).")
     List<Double> ratios;
 
     List<RankPolicy> policies() {
       List<RankPolicy> out = new ArrayList<>();
-      try {
-        if (ranks != null) {
-          ranks.forEach(r -> out.add(RankPolicy.rank(r)));
-        } else if (energies != null) {
-          energies.forEach(e -> out.add(RankPolicy.energy(e)));
-        } else {
-          ratios.forEach(x -> out.add(RankPolicy.ratio(x)));
-        }
-      } catch (IllegalArgumentException e) {
-        String option = ranks != null ? "--ranks" : energies != null ? "--energies" : "--ratios";
-        throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+      if (ranks != null) {
+        ranks.forEach(r -> out.add(PolicyChoice.rank("--ranks", r)));
+      } else if (energies != null) {
+        energies.forEach(e -> out.add(PolicyChoice.energy("--energies", e)));
+      } else {
+        ratios.forEach(x -> out.add(PolicyChoice.ratio("--ratios", x)));
       }
       return out;
     }
@@ -78,34 +81,38 @@ final class SweepCommand implements Callable<Integer> {
 
   @Mixin DataOptions data;
 
-  @Mixin PolicyOptions policy;
+  @Mixin CompressionOptions compression;
 
   @Mixin ReportOptions reports;
 
-  @Mixin VerboseOption verbose;
-
   @Override
   public Integer call() throws Exception {
-    if (policy.hasPolicy()) {
-      throw new IllegalArgumentException(
-          "a sweep takes its settings from --ranks, --energies or --ratios, not --rank/--ratio/--energy");
+    List<RankPolicy> policies = settings.policies();
+    reports.checkFormats();
+    Outputs.Builder files = Outputs.builder().optInput("--model", model);
+    data.file().ifPresent(f -> files.optInput("--data", f));
+    files.optOutputs(ReportOptions.OPTION, reports.files(), Outputs.Kind.FILE);
+    try (Outputs outputs = files.build()) {
+      Sweep.Builder b =
+          Sweep.builder()
+              .setModel(model)
+              .setData(data.source())
+              .setPolicies(policies)
+              .optSpecs(compression::spec)
+              .optProgress(ProgressBars.auto());
+      data.shape().ifPresent(b::optInputShape);
+      SweepResult result = b.build().run();
+      for (Path file : reports.files()) {
+        outputs.writeText(file, ReportOptions.writer(file).render(result));
+      }
+      outputs.commit();
+      PrintWriter out = spec.commandLine().getOut();
+      out.print(ReportWriters.text().render(result));
+      for (Path file : reports.files()) {
+        out.println("report " + file);
+      }
+      out.flush();
+      return ExitCodes.OK;
     }
-    Sweep.Builder b =
-        Sweep.builder()
-            .setModel(model)
-            .setData(data.source())
-            .setPolicies(settings.policies())
-            .optSpecs(policy::spec)
-            .optProgress(ProgressBars.auto());
-    data.shape().ifPresent(b::optInputShape);
-    SweepResult result = b.build().run();
-    PrintWriter out = spec.commandLine().getOut();
-    out.print(ReportWriters.text().render(result));
-    for (Path file : reports.files()) {
-      ReportWriters.write(result, file);
-      out.println("report " + file);
-    }
-    out.flush();
-    return ExitCodes.OK;
   }
 }

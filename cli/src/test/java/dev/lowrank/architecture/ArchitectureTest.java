@@ -62,7 +62,8 @@ class ArchitectureTest {
             "datasets",
             "eval",
             "model-zoo-examples",
-            "runtime"),
+            "runtime",
+            "service-example"),
         modules,
         "every module's classes are imported, so that the rules below see them");
   }
@@ -110,6 +111,24 @@ class ArchitectureTest {
             "dev.lowrank.linalg..",
             "dev.lowrank.data..",
             "dev.lowrank.eval..")
+        .check(main);
+  }
+
+  @Test
+  void theServiceExampleNeedsOnlyTheRuntime() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.lowrank.service..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "org.bytedeco..",
+            "org.nd4j..",
+            "dev.lowrank.compress..",
+            "dev.lowrank.format..",
+            "dev.lowrank.linalg..",
+            "dev.lowrank.eval..",
+            "dev.lowrank.zoo..")
         .check(main);
   }
 

@@ -1,5 +1,6 @@
 package dev.lowrank.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,8 +10,11 @@ import com.google.gson.JsonParser;
 import dev.lowrank.zoo.ExampleTrainer;
 import dev.lowrank.zoo.Examples;
 import dev.lowrank.zoo.TrainingPlan;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,7 +108,9 @@ class CompressCommandTest {
         CliRun.of(
             "compress", "--model", model.toString(), "--out", model.toString(), "--rank", "4");
     assertEquals(2, same.exitCode());
-    assertTrue(same.err().contains("the output is the input model"), same.err());
+    assertTrue(
+        same.err().contains("--out " + model + " is the same file as --model " + model),
+        same.err());
 
     CliRun missing = CliRun.of("compress", "--model", model.toString(), "--rank", "4");
     assertEquals(2, missing.exitCode());
@@ -128,6 +134,128 @@ class CompressCommandTest {
     assertEquals(2, unknown.exitCode());
   }
 
+  /** A copy of the bundled MLP TorchScript fixture, for tests that must not touch the original. */
+  private Path torchScriptModel() throws IOException {
+    Path m = tmp.resolve("m.pt");
+    try (InputStream in =
+        CompressCommandTest.class.getResourceAsStream(
+            "/dev/lowrank/datasets/torchscript/mlp_scripted.pt")) {
+      Files.copy(in, m);
+    }
+    return m;
+  }
+
+  @Test
+  void anOutputThatIsTheInputIsRefusedBeforeAnyWork() throws Exception {
+    Path m = torchScriptModel();
+    byte[] original = Files.readAllBytes(m);
+    Path out = tmp.resolve("m8.pt");
+    Path symlink = Files.createSymbolicLink(tmp.resolve("link.json"), m);
+    Path hardLink = Files.createLink(tmp.resolve("hard.json"), m);
+    Path sub = Files.createDirectories(tmp.resolve("sub"));
+    for (Path report : List.of(m, symlink, hardLink, sub.resolve("../m.pt"))) {
+      CliRun run =
+          CliRun.of(
+              "compress",
+              "--model",
+              m.toString(),
+              "--rank",
+              "8",
+              "--out",
+              out.toString(),
+              "--report",
+              report.toString());
+      assertEquals(2, run.exitCode(), run.err());
+      assertEquals(
+          "lowrank compress: --report "
+              + report
+              + " is the same file as --model "
+              + m
+              + "; choose another path\n",
+          run.err());
+      assertEquals("", run.out());
+      assertArrayEquals(original, Files.readAllBytes(m), "the input is untouched");
+      assertFalse(Files.exists(out), "nothing is written");
+    }
+    CliRun reportIsOut =
+        CliRun.of(
+            "compress",
+            "--model",
+            m.toString(),
+            "--rank",
+            "8",
+            "--out",
+            out.toString(),
+            "--report",
+            out.toString());
+    assertEquals(2, reportIsOut.exitCode());
+    assertTrue(
+        reportIsOut.err().contains("--report " + out + " is the same file as --out " + out),
+        reportIsOut.err());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void aReportThatCannotBeWrittenFailsBeforeTheModelIsWritten() throws Exception {
+    Path m = torchScriptModel();
+    Path out = tmp.resolve("m8.pt");
+    Path dir = Files.createDirectories(tmp.resolve("reports"));
+    String[][] cases = {
+      {dir.toString(), "--report " + dir + ": is a directory; give a file name"},
+      {
+        m.resolve("r.json").toString(),
+        "--report "
+            + m.resolve("r.json")
+            + ": cannot be created, "
+            + m
+            + " is a file, not a"
+            + " directory"
+      },
+      {
+        "/proc/self/r.json",
+        "--report /proc/self/r.json: cannot be written, the directory /proc/self is not writable"
+      }
+    };
+    for (String[] c : cases) {
+      CliRun run =
+          CliRun.of(
+              "compress",
+              "--model",
+              m.toString(),
+              "--rank",
+              "8",
+              "--out",
+              out.toString(),
+              "--report",
+              c[0]);
+      assertEquals(2, run.exitCode(), run.err());
+      assertEquals("lowrank compress: " + c[1] + "\n", run.err());
+      assertFalse(Files.exists(out), "the model is not written: " + c[0]);
+    }
+  }
+
+  @Test
+  void theSearchChecksItsOutputsBeforeAnyWork() throws Exception {
+    Path m = torchScriptModel();
+    Path out = tmp.resolve("m-small.pt");
+    CliRun run =
+        CliRun.of(
+            "compress",
+            "--model",
+            m.toString(),
+            "--max-accuracy-drop",
+            "0.01",
+            "--data",
+            "digits",
+            "--out",
+            out.toString(),
+            "--report",
+            m.toString());
+    assertEquals(2, run.exitCode(), run.err());
+    assertTrue(run.err().contains("is the same file as --model"), run.err());
+    assertFalse(Files.exists(out));
+  }
+
   @Test
   void parsesOptionsWithoutRunning() {
     CompressCommand cmd = new CompressCommand();
@@ -148,7 +276,7 @@ class CompressCommandTest {
         "exact",
         "--seed",
         "7");
-    var spec = cmd.policy.spec();
+    var spec = cmd.compression.spec(cmd.setting.policy());
     assertEquals("energy 0.9", spec.policy().describe());
     assertEquals("global", spec.settings().get("scope"));
     assertEquals("fc3=dense", spec.settings().get("rules"));

@@ -1,5 +1,6 @@
 package dev.lowrank.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +12,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,6 +70,8 @@ class EvalCommandTest {
     double drop = report.getAsJsonObject("accuracy").get("drop").getAsDouble();
     assertTrue(drop > 0.001, "rank 4 costs accuracy: " + drop);
     assertEquals(17_226, report.getAsJsonObject("params").get("original").getAsLong());
+    assertEquals(0, report.getAsJsonArray("warnings").size(), "compressed from this original");
+    assertFalse(within.err().contains("warning"), within.err());
 
     Path xml = tmp.resolve("junit.xml");
     CliRun past =
@@ -115,6 +122,204 @@ class EvalCommandTest {
     CliRun limit = eval("--data", "digits", "--max-accuracy-drop", "-1");
     assertEquals(2, limit.exitCode());
     assertFalse(limit.err().isBlank());
+  }
+
+  @Test
+  void aJunitXmlOrReportThatIsAnInputIsRefusedBeforeAnyWork() throws Exception {
+    Path copy = Files.copy(original, tmp.resolve("m.pt"));
+    byte[] bytes = Files.readAllBytes(copy);
+    CliRun junit =
+        CliRun.of(
+            "eval",
+            "--model",
+            copy.toString(),
+            "--compressed",
+            compressed.toString(),
+            "--data",
+            "digits",
+            "--no-latency",
+            "--max-accuracy-drop",
+            "0.9",
+            "--junit-xml",
+            copy.toString());
+    assertEquals(2, junit.exitCode(), junit.err());
+    assertEquals(
+        "lowrank eval: --junit-xml "
+            + copy
+            + " is the same file as --model "
+            + copy
+            + "; choose another path\n",
+        junit.err());
+    assertArrayEquals(bytes, Files.readAllBytes(copy));
+
+    Path csv = tmp.resolve("holdout.csv");
+    Files.writeString(csv, header("label") + row(3));
+    Path alias = Files.createLink(tmp.resolve("holdout.json"), csv);
+    CliRun report = eval("--data", csv.toString(), "--report", alias.toString());
+    assertEquals(2, report.exitCode(), report.err());
+    assertTrue(
+        report.err().contains("--report " + alias + " is the same file as --data " + csv),
+        report.err());
+    Path xml = tmp.resolve("j.xml");
+    CliRun twice =
+        eval(
+            "--data",
+            "digits",
+            "--max-accuracy-drop",
+            "0.9",
+            "--report",
+            xml.toString().replace(".xml", ".json"),
+            "--junit-xml",
+            xml.toString(),
+            "--report",
+            tmp.resolve("./j.json").toString());
+    assertEquals(2, twice.exitCode(), twice.err());
+    assertTrue(twice.err().contains("is the same file as --report"), twice.err());
+    assertFalse(Files.exists(xml));
+  }
+
+  @Test
+  void aCompressedModelOfAnotherOriginalIsBadInputNamingBoth() throws Exception {
+    Path cnn = shared.resolve("cnn_scripted.pt");
+    if (!Files.exists(cnn)) {
+      try (InputStream in =
+          EvalCommandTest.class.getResourceAsStream(
+              "/dev/lowrank/datasets/torchscript/cnn_scripted.pt")) {
+        Files.copy(in, cnn);
+      }
+    }
+    Path json = tmp.resolve("r.json");
+    CliRun run =
+        CliRun.of(
+            "eval",
+            "--model",
+            cnn.toString(),
+            "--compressed",
+            compressed.toString(),
+            "--data",
+            "digits",
+            "--no-latency",
+            "--report",
+            json.toString());
+    assertEquals(2, run.exitCode(), run.err());
+    assertEquals(1, run.err().lines().count(), run.err());
+    assertTrue(
+        run.err()
+            .startsWith(
+                "lowrank eval: "
+                    + compressed
+                    + ": was compressed from 'mlp_scripted.pt' with SHA-256 "),
+        run.err());
+    assertTrue(
+        run.err().contains(", not from " + cnn + " (SHA-256 ")
+            && run.err().endsWith("; give --model the model it was compressed from\n"),
+        run.err());
+    assertFalse(Files.exists(json), "no report of a meaningless comparison");
+  }
+
+  @Test
+  void aCompressedModelWithoutManifestIsComparedWithAWarning() throws Exception {
+    Path copy = Files.copy(original, tmp.resolve("not-compressed.pt"));
+    Path json = tmp.resolve("r.json");
+    Path md = tmp.resolve("r.md");
+    CliRun run =
+        CliRun.of(
+            "eval",
+            "--model",
+            original.toString(),
+            "--compressed",
+            copy.toString(),
+            "--data",
+            "digits",
+            "--no-latency",
+            "--report",
+            json.toString(),
+            "--report",
+            md.toString());
+    assertEquals(0, run.exitCode(), run.err());
+    String warning =
+        copy
+            + ": has no lowrank manifest, so it cannot be checked that it was compressed from "
+            + original
+            + "; compared anyway";
+    assertEquals("lowrank eval: warning: " + warning + "\n", run.err());
+    JsonObject report = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+    assertEquals(1, report.getAsJsonArray("warnings").size());
+    assertEquals(warning, report.getAsJsonArray("warnings").get(0).getAsString());
+    assertTrue(
+        run.out().matches("(?s)warning +" + Pattern.quote(warning) + "\n.*"),
+        "the printed report starts with it: " + run.out());
+    assertTrue(Files.readString(md).contains("**Warning:**"), "in every report");
+  }
+
+  @Test
+  void reportsAreWrittenWithTheModeOfEveryOtherFile() throws Exception {
+    Path json = tmp.resolve("e.json");
+    Path md = tmp.resolve("e.md");
+    Path xml = tmp.resolve("junit.xml");
+    CliRun run =
+        eval(
+            "--data",
+            "digits",
+            "--max-accuracy-drop",
+            "0.9",
+            "--report",
+            json.toString(),
+            "--report",
+            md.toString(),
+            "--junit-xml",
+            xml.toString());
+    assertEquals(0, run.exitCode(), run.err());
+    Set<PosixFilePermission> usual =
+        Files.getPosixFilePermissions(Files.writeString(tmp.resolve("reference"), ""));
+    for (Path p : List.of(json, md, xml)) {
+      assertEquals(usual, Files.getPosixFilePermissions(p), p.toString());
+    }
+    assertTrue(Files.readString(xml).contains("<testsuite"));
+  }
+
+  @Test
+  void anUnknownReportFormatIsRefusedBeforeAnyWork() {
+    Path pdf = tmp.resolve("e.pdf");
+    CliRun run = eval("--data", "digits", "--report", pdf.toString());
+    assertEquals(2, run.exitCode());
+    assertTrue(
+        run.err().startsWith("lowrank eval: --report " + pdf + ": unknown report format"),
+        run.err());
+    assertEquals("", run.out(), "refused before the evaluation ran");
+  }
+
+  @Test
+  void anAbsurdBatchSizeIsBadInputNotACrash() {
+    CliRun run =
+        CliRun.of(
+            "eval",
+            "--model",
+            original.toString(),
+            "--compressed",
+            compressed.toString(),
+            "--data",
+            "digits",
+            "--batch-sizes",
+            "1,1000000000");
+    assertEquals(2, run.exitCode(), run.err());
+    assertEquals(
+        "lowrank eval: --batch-sizes: 1000000000 is out of range; each batch size must be between 1"
+            + " and 65,536\n",
+        run.err());
+  }
+
+  @Test
+  void aHugeCsvCellIsNotEchoed() throws Exception {
+    Path csv = tmp.resolve("huge.csv");
+    Files.writeString(csv, header("label") + "x".repeat(1_000_000) + "," + row(3).substring(2));
+    CliRun run = eval("--data", csv.toString());
+    assertEquals(2, run.exitCode(), run.err());
+    String line = run.err().strip();
+    assertEquals(1, line.lines().count());
+    assertTrue(line.length() < 400, line.length() + " characters");
+    assertTrue(line.contains(csv.toString()), line);
+    assertTrue(line.contains("x".repeat(ErrorHandler.MAX_QUOTED) + "..."), line);
   }
 
   private static String header(String label) {

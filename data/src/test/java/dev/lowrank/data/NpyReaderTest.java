@@ -88,6 +88,17 @@ class NpyReaderTest {
   }
 
   @Test
+  void refusesLabelsBeyondTheLargestClassIndexInsteadOfClampingThem() throws Exception {
+    assertProblem(
+        "y-too-large.npz", "y[2] = 1.0E20 is out of range: a class index is at most 16777215");
+    assertProblem("y-int64-too-large.npz", "y[1] = 2.14748365E9 is out of range");
+    assertArrayEquals(
+        new int[] {3, 16_777_215, 2, 1},
+        Datasets.read(golden("y-largest.npz")).labels().orElseThrow(),
+        "2^24 - 1, the largest class index, is read exactly");
+  }
+
+  @Test
   void refusesFilesThatAreNotNumpy() throws Exception {
     Path fake = tmp.resolve("fake.npy");
     Files.writeString(fake, "hello, not numpy");

@@ -27,6 +27,15 @@ np.savez(os.path.join(here, "x-only.npz"), x=x.astype("<f4"))
 np.savez(os.path.join(here, "features-labels.npz"), features=x.astype("<f4"), labels=y)
 np.savez(os.path.join(here, "y-mismatch.npz"), x=x.astype("<f4"), y=np.array([1, 2]))
 np.savez(os.path.join(here, "y-fractional.npz"), x=x.astype("<f4"), y=np.array([0.5, 1, 2, 3]))
+np.savez(os.path.join(here, "y-too-large.npz"), x=x.astype("<f4"), y=np.array([3, 0, 1e20, 1]))
+np.savez(
+    os.path.join(here, "y-int64-too-large.npz"),
+    x=x.astype("<f4"),
+    y=np.array([3, 2**31, 2, 1], dtype="<i8"),
+)
+np.savez(
+    os.path.join(here, "y-largest.npz"), x=x.astype("<f4"), y=np.array([3, 2**24 - 1, 2, 1], dtype="<i8")
+)
 np.save(os.path.join(here, "empty.npy"), np.zeros((0, 6), dtype="<f4"))
 with open(os.path.join(here, "x-f4.npy"), "rb") as f:
     whole = f.read()

@@ -13,6 +13,7 @@ import dev.lowrank.eval.accuracy.TradeoffPoint;
 import dev.lowrank.eval.data.DataInfo;
 import dev.lowrank.eval.gate.Gate;
 import dev.lowrank.eval.internal.Baseline;
+import dev.lowrank.eval.internal.Provenance;
 import dev.lowrank.eval.latency.LatencyBenchmark;
 import dev.lowrank.eval.latency.LatencyComparison;
 import dev.lowrank.eval.latency.LatencySettings;
@@ -57,8 +58,10 @@ import java.util.OptionalInt;
  * feeds a TorchScript model's {@code forward} arguments by name; for a text encoder returning
  * per-token states, {@link Builder#optPooling} compares sentence embeddings. Bad input (a missing
  * or unreadable file, a missing label column, labels outside the model's outputs, empty data, data
- * that does not fit the model's input) is reported as a {@link ModelFileException} whose one-line
- * message names the file.
+ * that does not fit the model's input, a compressed model whose manifest records another source
+ * than the original) is reported as a {@link ModelFileException} whose one-line message names the
+ * file. A compressed model without a manifest is compared anyway, and the report's {@link
+ * EvalReport#warnings()} say so.
  */
 public final class Evaluation {
 
@@ -86,6 +89,7 @@ public final class Evaluation {
    */
   public EvalReport run() throws InputFileException, IOException {
     b.threads.ifPresent(EngineThreads::setIntraOp);
+    List<String> warnings = Provenance.check(b.original, b.compressed);
     try (Baseline base =
             Baseline.prepare(b.original, b.data, b.inputShape, b.pooling, b.batchSize, b.progress);
         InferenceModel compressed = InferenceModel.load(b.compressed)) {
@@ -117,30 +121,30 @@ public final class Evaluation {
           spectra = List.of();
         }
       }
-      EvalReport report =
-          new EvalReport(
-              Compressor.version(),
-              new ModelInfo(b.original, base.model().format(), DiskSize.of(b.original)),
-              new ModelInfo(b.compressed, compressed.format(), DiskSize.of(b.compressed)),
-              DataInfo.of(data, base.shape()),
-              params,
-              accuracy,
-              fidelity,
-              base.predictions().width(),
-              latency,
-              EngineThreads.current(),
-              spectra,
-              List.of(),
-              Optional.empty());
-      List<TradeoffPoint> tradeoff =
-          b.tradeoff.isEmpty()
-              ? EvalReport.pair(params, accuracy, fidelity, "compressed")
-              : b.tradeoff;
-      report = report.withTradeoff(tradeoff);
+      EvalReport.Builder report =
+          EvalReport.builder()
+              .setToolVersion(Compressor.version())
+              .setOriginal(
+                  new ModelInfo(b.original, base.model().format(), DiskSize.of(b.original)))
+              .setCompressed(
+                  new ModelInfo(b.compressed, compressed.format(), DiskSize.of(b.compressed)))
+              .setData(DataInfo.of(data, base.shape()))
+              .setParams(params)
+              .setFidelity(fidelity)
+              .setOutputs(base.predictions().width())
+              .optLatency(latency)
+              .setThreads(EngineThreads.current())
+              .optSpectra(spectra)
+              .optTradeoff(
+                  b.tradeoff.isEmpty()
+                      ? EvalReport.pair(params, accuracy, fidelity, "compressed")
+                      : b.tradeoff)
+              .optWarnings(warnings);
+      accuracy.ifPresent(report::optAccuracy);
       if (b.maxAccuracyDrop.isPresent()) {
-        report = report.withGate(b.maxAccuracyDrop.getAsDouble());
+        report.optGate(Gate.check(accuracy, fidelity, b.maxAccuracyDrop.getAsDouble()));
       }
-      return report;
+      return report.build();
     }
   }
 

@@ -91,6 +91,19 @@ class CsvReaderTest {
   }
 
   @Test
+  void aLabelTooLargeForAClassIndexIsRefusedNotClamped() throws Exception {
+    assertProblem(
+        "x,label\n1,2\n1,99999999999999999999\n",
+        "line 3, column 'label': label '99999999999999999999' is out of range: a class index is at"
+            + " most 16777215");
+    // 2^24 would be read as float32 like 2^24 + 1: the first value that cannot be kept exactly.
+    assertProblem("x,label\n1,16777216\n", "label '16777216' is out of range");
+    Path csv = tmp.resolve("largest.csv");
+    Files.writeString(csv, "x,label\n1,16777215\n");
+    assertArrayEquals(new int[] {16_777_215}, Datasets.read(csv).labels().orElseThrow());
+  }
+
+  @Test
   void missingFileAndUnknownFormat() throws Exception {
     Path missing = tmp.resolve("missing.csv");
     DataFileException e = assertThrows(DataFileException.class, () -> Datasets.read(missing));

@@ -74,6 +74,7 @@ class EvaluationTest {
     assertTrue(report.original().sizeBytes() > report.compressed().sizeBytes());
     assertEquals(SampleShape.flat(64), report.data().inputShape());
     assertEquals(a.drop() <= 0.05, report.gate().orElseThrow().passed());
+    assertEquals(List.of(), report.warnings(), "its manifest names this very original");
     Path out = Path.of("target", "eval-reports");
     Files.createDirectories(out);
     ReportWriters.write(report, out.resolve("digits-mlp.html"));
@@ -118,6 +119,40 @@ class EvaluationTest {
     assertEquals(0.0, report.fidelity().relativeL2Error(), 0);
     assertEquals(0.0, report.accuracy().orElseThrow().drop(), 0);
     assertTrue(report.gate().orElseThrow().passed());
+    assertEquals(
+        List.of(
+            DigitsFixtures.mlp()
+                + ": has no lowrank manifest, so it cannot be checked that it was compressed from "
+                + DigitsFixtures.mlp()
+                + "; compared anyway"),
+        report.warnings(),
+        "a model lowrank did not write is compared, with a warning");
+  }
+
+  @Test
+  void aModelCompressedFromAnotherOriginalIsRefusedNamingBoth() throws Exception {
+    Path other = DigitsFixtures.imageShapedMlp();
+    Path compressed = DigitsFixtures.compressed(RankPolicy.rank(16));
+    ModelFileException e =
+        assertThrows(
+            ModelFileException.class,
+            () ->
+                Evaluation.builder()
+                    .setOriginal(other)
+                    .setCompressed(compressed)
+                    .setData(DigitsFixtures.digitsTest())
+                    .optSkipLatency()
+                    .build()
+                    .run());
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                compressed
+                    + ": was compressed from '"
+                    + DigitsFixtures.mlp().getFileName()
+                    + "' with SHA-256 "),
+        e.getMessage());
+    assertTrue(e.getMessage().contains(", not from " + other + " (SHA-256 "), e.getMessage());
   }
 
   @Test

@@ -2,12 +2,9 @@ package dev.lowrank.cli.internal;
 
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.LayerResult;
-import dev.lowrank.io.OutputFiles;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Locale;
 
-/** Text renderings of compression results for the terminal, and report files. */
+/** Text renderings of compression results for the terminal. */
 public final class Reports {
 
   private Reports() {}
@@ -51,16 +48,5 @@ public final class Reports {
         100 * result.parameterRatio(),
         result.factorizedLayers().size(),
         result.layers().size());
-  }
-
-  /**
-   * Writes a JSON report atomically.
-   *
-   * @param path the report file
-   * @param json the document
-   * @throws IOException if it cannot be written
-   */
-  public static void writeJson(Path path, String json) throws IOException {
-    OutputFiles.writeString(path, json);
   }
 }

@@ -1,6 +1,6 @@
 package dev.lowrank.compress.internal;
 
-import dev.lowrank.io.OutputFiles;
+import dev.lowrank.io.TemporaryFiles;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
 import java.io.IOException;
@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.AbstractMap;
@@ -65,7 +64,7 @@ public final class FactorStore implements AutoCloseable {
     }
     try {
       if (dir == null) {
-        dir = Files.createTempDirectory("lowrank-factors");
+        dir = TemporaryFiles.createDirectory("lowrank-factors");
       }
       Path file = dir.resolve(spilled.size() + ".f32");
       try (FileChannel ch =
@@ -163,7 +162,7 @@ public final class FactorStore implements AutoCloseable {
     spilled.clear();
     if (dir != null) {
       try {
-        OutputFiles.deleteRecursively(dir);
+        TemporaryFiles.delete(dir);
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot delete " + dir, e);
       }

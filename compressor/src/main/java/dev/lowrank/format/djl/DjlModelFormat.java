@@ -2,10 +2,12 @@ package dev.lowrank.format.djl;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
+import ai.djl.nn.Parameter;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
+import ai.djl.util.Pair;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormat;
 import dev.lowrank.format.SourceModel;
@@ -24,9 +26,12 @@ import java.util.stream.Stream;
 /**
  * DJL block models: a directory holding {@code serving.properties} (with {@code
  * blockFactory=<class>} and {@code engine=PyTorch}) and one {@code <name>-<epoch>.params} file
- * written by {@code Model.save}. The block factory class must be on the classpath.
+ * written by {@code Model.save}. The block factory class must be on the classpath (or in the
+ * directory's {@code classes/} folder or a jar there, as DJL allows).
  *
- * <p>Models are loaded through DJL's own {@link Criteria}, as an inference service loads them.
+ * <p>Models are loaded through DJL's own {@link Criteria}, as an inference service loads them,
+ * after {@link DjlLoader#checkDirectory} has checked the block factory and the parameter file; a
+ * model loaded for a source that then cannot be opened is closed before the error is thrown.
  */
 public final class DjlModelFormat implements ModelFormat {
 
@@ -94,6 +99,8 @@ public final class DjlModelFormat implements ModelFormat {
       throw new ModelFileException(path, "unexpected parameter file name");
     }
     String modelName = m.group(1);
+    Path paramFile = params.get(params.size() - 1);
+    DjlLoader.checkDirectory(dir, modelName);
     Criteria<NDList, NDList> criteria =
         Criteria.builder()
             .setTypes(NDList.class, NDList.class)
@@ -102,20 +109,44 @@ public final class DjlModelFormat implements ModelFormat {
             .optEngine("PyTorch")
             .optTranslator(new NoopTranslator())
             .build();
+    ZooModel<NDList, NDList> model;
     try {
-      ZooModel<NDList, NDList> model = criteria.loadModel();
-      return new DjlSourceModel(dir, model, true, serving, modelName);
+      model = DjlLoader.load(criteria);
     } catch (ModelNotFoundException | MalformedModelException | IOException e) {
       throw new ModelFileException(path, "DJL cannot load the model (" + oneLine(e) + ")", e);
-    } catch (IllegalArgumentException | IllegalStateException e) {
+    } catch (RuntimeException e) {
       throw new ModelFileException(
           path,
-          "DJL cannot build the model's blocks with blockFactory "
-              + factory
-              + " ("
-              + oneLine(e)
-              + "); is the factory's jar on the classpath?",
+          "DJL cannot load the model with blockFactory " + factory + " (" + oneLine(e) + ")",
           e);
+    }
+    try {
+      checkLoaded(model, paramFile);
+      return new DjlSourceModel(dir, model, true, serving, modelName);
+    } catch (Throwable e) {
+      try {
+        model.close();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /** Every parameter of a loaded block must have values (DJL loads a foreign file as nothing). */
+  private static void checkLoaded(ZooModel<NDList, NDList> model, Path paramFile)
+      throws ModelFileException {
+    if (model.getBlock() == null) {
+      throw new ModelFileException(paramFile, "was loaded by DJL without a block");
+    }
+    for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+      if (!p.getValue().isInitialized()) {
+        throw new ModelFileException(
+            paramFile,
+            "holds no values for parameter "
+                + p.getKey()
+                + " (is it a parameter file of this model?)");
+      }
     }
   }
 

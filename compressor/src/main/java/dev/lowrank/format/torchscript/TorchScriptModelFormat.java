@@ -25,6 +25,26 @@ import java.util.Locale;
  * layer's weight by {@code lowrank_a} (r x m) and {@code lowrank_b} (n x r) with a forward of two
  * products, and embeds the manifest as {@code extra/lowrank-manifest.json} ({@code
  * torch.jit.load(path, _extra_files={"lowrank-manifest.json": ""})} reads it).
+ *
+ * <p>What is refused as a damaged file ({@link dev.lowrank.format.ModelFileException} when the
+ * model is opened, so nothing is written), besides unreadable zips and pickles:
+ *
+ * <ul>
+ *   <li>an archive format version (the {@code version} record, and {@code .data/version} where
+ *       there is one) other than 3 to 10, the versions PyTorch 1.13 to 2.x write (10 is also the
+ *       newest any of them reads);
+ *   <li>a code file ({@code code/**.py}) that is not syntactically TorchScript as PyTorch's
+ *       importer parses it: top-level statements other than {@code class}, {@code def} and {@code
+ *       import}, broken indentation, malformed statements or expressions, non-ASCII names, string
+ *       prefixes, and constructs TorchScript never prints (lambdas, comprehensions, decorators,
+ *       {@code try}, semicolons, one-line bodies).
+ * </ul>
+ *
+ * <p>Names in code are not resolved: a call of an operator PyTorch does not have ({@code
+ * torch._is_flinear(x)}) is well-formed code, so such an archive is read and the class holding it
+ * is copied as it is; PyTorch then refuses the output where it refuses the input. Every code file
+ * an output carries (copied, edited or new) is parsed again when the written file is read back,
+ * before it replaces the output path.
  */
 public final class TorchScriptModelFormat implements ModelFormat {
 

@@ -43,6 +43,32 @@ public final class TorchScriptFixturesAccess {
   }
 
   /**
+   * Reads the code files of every fixture.
+   *
+   * @return each code entry's name ({@code mlp_scripted/code/__torch__.py}) and its text, in
+   *     fixture and archive order
+   */
+  public static Map<String, String> codeFiles() {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    try {
+      Path dir = Files.createTempDirectory("fixture");
+      for (String file : files()) {
+        Path p = TorchScriptFixtures.copy(file, dir);
+        for (Map.Entry<String, byte[]> e : ZipSurgery.read(p).entrySet()) {
+          if (e.getKey().contains("/code/") && e.getKey().endsWith(".py")) {
+            out.put(e.getKey(), new String(e.getValue(), java.nio.charset.StandardCharsets.UTF_8));
+          }
+        }
+        Files.delete(p);
+      }
+      Files.delete(dir);
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
    * Copies a fixture into a directory.
    *
    * @param file the fixture

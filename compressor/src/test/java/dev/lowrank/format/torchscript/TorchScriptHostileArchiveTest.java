@@ -35,6 +35,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Damaged and hostile archives: each is refused with a one-line {@link ModelFileException} that
@@ -281,6 +285,154 @@ class TorchScriptHostileArchiveTest {
     assertRefused(
         archive("nocls.pt", with(P + "data.pkl", evil)),
         "class __torch__.NoSuchModule, but the archive has no code for it");
+  }
+
+  // ---- archive versions
+  // --------------------------------------------------------------------------
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0", "1", "2", "11", "999999"})
+  void unknownArchiveVersionsAreRefused(String version) throws Exception {
+    Path a =
+        archive(
+            "v" + version + ".pt",
+            with(P + "version", (version + "\n").getBytes(StandardCharsets.US_ASCII)));
+    assertRefused(
+        a,
+        "has archive format version " + version + " in mlp_scripted/version",
+        "lowrank reads format versions 3 to 10, which PyTorch 1.13 to 2.x write");
+  }
+
+  @Test
+  void aPyTorch2VersionRecordIsCheckedToo() throws Exception {
+    Map<String, byte[]> m =
+        with(P + ".data/version", "999999\n".getBytes(StandardCharsets.US_ASCII));
+    assertRefused(archive("v2.pt", m), "has archive format version 999999 in mlp_scripted/.data/");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"3", "4", "10"})
+  void versionsPyTorchWritesAreRead(String version) throws Exception {
+    Path a =
+        archive(
+            "v" + version + ".pt",
+            with(P + "version", (version + "\n").getBytes(StandardCharsets.US_ASCII)));
+    try (SourceModel m = ModelFormats.open(a)) {
+      assertEquals(3, m.layers().size());
+    }
+  }
+
+  // ---- code
+  // ----------------------------------------------------------------------------------------
+
+  private static final String COPIED =
+      P + "code/__torch__/torch/nn/modules/linear/___torch_mangle_1.py";
+  private static final String ROOT_CODE = P + "code/__torch__.py";
+
+  private Map<String, byte[]> editCode(String entry, String from, String to) {
+    String code = new String(good.get(entry), StandardCharsets.UTF_8);
+    assertTrue(code.contains(from), from);
+    return with(entry, code.replace(from, to).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Syntax PyTorch's importer refuses (each checked with torch.jit.load by
+   * TorchScriptSyntaxJudgeTest).
+   */
+  static Stream<Arguments> corruptCode() {
+    String ret = "return torch.linear(input, weight, bias)";
+    String relu = "x0 = torch.relu((fc1).forward(x, ))";
+    return Stream.of(
+        Arguments.of(
+            COPIED,
+            ret,
+            "return return = = torch.linear(input, weight, bias) if",
+            "unexpected 'return' on line 14"),
+        Arguments.of(
+            ROOT_CODE,
+            relu,
+            "x0 x0 = = torch.relu((fc1).forward(x, ))",
+            "unexpected 'x0' on line 12"),
+        Arguments.of(
+            COPIED, ret, "return torch.linear(input, weight bias)", "unexpected 'bias' on line 14"),
+        Arguments.of(
+            COPIED,
+            ret,
+            "return torch.linear(input, weight, bias))",
+            "an unbalanced ')' on line 14"),
+        Arguments.of(
+            COPIED, ret, "return torch.linear(input, weight, bias]", "unexpected ']' on line 14"),
+        Arguments.of(
+            COPIED,
+            ret,
+            "return torch.linear(input, wéight, bias)",
+            "a name TorchScript cannot read (not ASCII): 'wéight' on line 14"),
+        Arguments.of(COPIED, ret, "else:\n      " + ret, "'else' that follows no 'if' on line 14"),
+        Arguments.of(
+            COPIED,
+            ret,
+            "if bias:\n    " + ret,
+            "an indented block expected after this line on line 14"),
+        Arguments.of(COPIED, ret, "  " + ret, "unexpected indentation on line 14"),
+        Arguments.of(
+            COPIED,
+            ret,
+            ret + "\nimport os\nos.system(\"id\")",
+            "a top-level statement other than class, def or import ('os'), which PyTorch does not import on line 16"),
+        Arguments.of(
+            COPIED,
+            ret,
+            "return torch.linear(input, weight, bias); pass",
+            "unexpected ';' on line 14"),
+        Arguments.of(
+            COPIED,
+            ret,
+            "return lambda: torch.linear(input, weight, bias)",
+            "unexpected 'lambda' on line 14"),
+        Arguments.of(
+            COPIED,
+            ret,
+            "return torch.linear(input, weight=weight, bias)",
+            "a positional argument after a keyword argument on line 14"),
+        Arguments.of(
+            COPIED,
+            ret,
+            "torch.linear(input) = 1",
+            "an assignment to something that is not a name, attribute or subscript on line 14"),
+        Arguments.of(
+            COPIED,
+            ret,
+            "return torch.linear(input, weight, 1x)",
+            "a malformed number '1x' on line 14"),
+        Arguments.of(
+            COPIED,
+            ret,
+            "return torch.linear(input, weight, r\"bias\")",
+            "a string prefix, which TorchScript does not read: 'r\"bias\"' on line 14"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("corruptCode")
+  void corruptCodeIsRefusedBeforeAnythingIsWritten(
+      String entry, String from, String to, String problem) throws Exception {
+    ModelFileException e = assertRefused(archive("code.pt", editCode(entry, from, to)), problem);
+    assertTrue(
+        e.getMessage().contains(": has corrupt code in " + entry + ", which is not TorchScript"),
+        e.getMessage());
+  }
+
+  @Test
+  void unknownOperatorsAreNotResolved() throws Exception {
+    // Names are not looked up: a call of an operator PyTorch does not have is well-formed code, so
+    // the archive is read and the class that holds it is copied as it is (PyTorch then refuses the
+    // output where it refuses the input). That layer's forward is no longer the plain linear op.
+    Path a =
+        archive("flinear.pt", editCode(COPIED, "torch.linear(input", "torch._is_flinear(input"));
+    try (SourceModel m = ModelFormats.open(a)) {
+      Layer fc3 = m.layers().get(2);
+      assertEquals("fc3", fc3.name());
+      assertEquals(Optional.of("forward of Linear is not the plain linear op"), fc3.ineligible());
+    }
   }
 
   @Test

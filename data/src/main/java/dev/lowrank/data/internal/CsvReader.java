@@ -3,6 +3,7 @@ package dev.lowrank.data.internal;
 import dev.lowrank.data.DataFileException;
 import dev.lowrank.data.DataOptions;
 import dev.lowrank.data.Dataset;
+import dev.lowrank.io.InputFileException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.zip.GZIPInputStream;
 
 /** Reads a CSV file with a header: numeric feature columns and, optionally, a label column. */
@@ -82,7 +84,7 @@ public final class CsvReader {
         for (int c = 0; c < cells.length; c++) {
           float v = parse(path, lineNo, header[c], cells[c]);
           if (c == labelIndex) {
-            labels.add(label(path, lineNo, header[c], v));
+            labels.add(label(path, lineNo, header[c], cells[c], v));
           } else {
             features.add(v);
           }
@@ -137,17 +139,15 @@ public final class CsvReader {
     }
   }
 
-  private static int label(Path path, int lineNo, String column, float v) throws DataFileException {
-    if (v != Math.rint(v) || v < 0) {
+  private static int label(Path path, int lineNo, String column, String cell, float v)
+      throws DataFileException {
+    Optional<String> problem = Labels.problem(v);
+    if (problem.isPresent()) {
+      // Show the value as parsed when it is not an integer, the cell as written when too large.
+      String shown = v > Labels.MAX ? InputFileException.quote(cell) : Float.toString(v);
       throw new DataFileException(
           path,
-          "line "
-              + lineNo
-              + ", column '"
-              + column
-              + "': label "
-              + v
-              + " is not a class index (an integer from 0)");
+          "line " + lineNo + ", column '" + column + "': label " + shown + " " + problem.get());
     }
     return (int) v;
   }

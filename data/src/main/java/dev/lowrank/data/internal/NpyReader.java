@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
@@ -345,9 +346,9 @@ public final class NpyReader {
     int[] labels = new int[(int) n];
     for (int i = 0; i < n; i++) {
       float v = y.values()[i];
-      if (v != Math.rint(v) || v < 0) {
-        throw new DataFileException(
-            path, "y[" + i + "] = " + v + " is not a class index (an integer from 0)");
+      Optional<String> problem = Labels.problem(v);
+      if (problem.isPresent()) {
+        throw new DataFileException(path, "y[" + i + "] = " + v + " " + problem.get());
       }
       labels[i] = (int) v;
     }

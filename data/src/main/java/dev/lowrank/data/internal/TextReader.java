@@ -105,6 +105,12 @@ public final class TextReader {
       if (numeric) {
         for (int i = 0; i < labels.length; i++) {
           labels[i] = Integer.parseInt(labelTexts.get(i));
+          if (labels[i] > Labels.MAX) {
+            throw new DataFileException(
+                file,
+                "label " + labels[i] + " of text " + (i + 1) + " is out of range: a class index"
+                    + " is at most " + Labels.MAX);
+          }
         }
       } else {
         classNames = new ArrayList<>(new TreeSet<>(labelTexts));

@@ -126,8 +126,12 @@ public final class Baseline implements AutoCloseable {
         b.accuracy = Optional.of(Accuracy.of(b.predictions, data));
       }
       return b;
-    } catch (InputFileException | RuntimeException e) {
-      model.close();
+    } catch (Throwable e) {
+      try {
+        model.close();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
       throw e;
     }
   }

@@ -1,2 +1,5 @@
-/** The original model's baseline that every comparison reuses; not an API. */
+/**
+ * The original model's baseline that every comparison reuses, and the check that a compressed model
+ * was made from it; not an API.
+ */
 package dev.lowrank.eval.internal;

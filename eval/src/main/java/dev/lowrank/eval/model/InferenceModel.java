@@ -17,6 +17,7 @@ import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.model.internal.ForwardSignature;
 import dev.lowrank.eval.model.internal.ModelPaths;
 import dev.lowrank.format.ModelFileException;
+import dev.lowrank.format.djl.DjlLoader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +36,9 @@ import java.util.Optional;
  *       blockFactory} (whose class must be on the classpath) and a {@code <name>-0000.params};
  *   <li>a TorchScript file ({@code .pt}, a zip written by {@code torch.jit.save}).
  * </ul>
+ *
+ * <p>A DJL directory's block factory and parameter file are checked first, and a load that fails
+ * leaves no model open ({@link DjlLoader}).
  *
  * <p>The model may be shared by threads; each thread runs it through its own {@link
  * InferenceSession} from {@link #newSession()}. Close the model after its sessions.
@@ -60,6 +64,9 @@ public final class InferenceModel implements AutoCloseable {
    */
   public static InferenceModel load(Path path) throws ModelFileException {
     ModelPaths.Located located = ModelPaths.locate(path);
+    if (located.format().equals(ModelPaths.DJL)) {
+      DjlLoader.checkDirectory(located.modelPath(), located.modelName().orElseThrow());
+    }
     Criteria.Builder<NDList, NDList> criteria =
         Criteria.builder()
             .setTypes(NDList.class, NDList.class)
@@ -71,7 +78,7 @@ public final class InferenceModel implements AutoCloseable {
       criteria.optOption("mapLocation", "true");
     }
     try {
-      return new InferenceModel(path, located.format(), criteria.build().loadModel());
+      return new InferenceModel(path, located.format(), DjlLoader.load(criteria.build()));
     } catch (ModelNotFoundException | MalformedModelException | IOException e) {
       throw new ModelFileException(path, "DJL cannot load the model (" + oneLine(e) + ")", e);
     } catch (RuntimeException e) {

@@ -22,7 +22,8 @@ import java.util.OptionalDouble;
 /**
  * Everything an evaluation of a compressed model against its original found: how much smaller, how
  * much faster, how much worse. Immutable; written by the {@link ReportWriter}s (JSON schema in
- * {@code eval/REPORT-SCHEMA.md}).
+ * {@code eval/REPORT-SCHEMA.md}). Make one with {@link #builder()}, a changed copy with {@link
+ * #toBuilder()}.
  *
  * @param toolVersion the lowrank version that made the report
  * @param original the original model
@@ -38,6 +39,8 @@ import java.util.OptionalDouble;
  * @param tradeoff accuracy-against-parameters points (a sweep's, or the original and compressed
  *     pair)
  * @param gate the gate verdict, when a maximum accuracy drop was given
+ * @param warnings what the evaluation could not check, one sentence each (e.g. that the compressed
+ *     model was made from the original, when it carries no manifest); empty when none
  */
 public record EvalReport(
     String toolVersion,
@@ -52,13 +55,48 @@ public record EvalReport(
     EngineThreads threads,
     List<LayerSpectrum> spectra,
     List<TradeoffPoint> tradeoff,
-    Optional<GateVerdict> gate) {
+    Optional<GateVerdict> gate,
+    List<String> warnings) {
 
   /** Copies the lists. */
   public EvalReport {
     latency = List.copyOf(latency);
     spectra = List.copyOf(spectra);
     tradeoff = List.copyOf(tradeoff);
+    warnings = List.copyOf(warnings);
+  }
+
+  /**
+   * Starts a builder: {@code set*} is required, {@code opt*} optional.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns a builder holding this report's values, to make a changed copy.
+   *
+   * @return a builder with every field set from this report
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.toolVersion = toolVersion;
+    b.original = original;
+    b.compressed = compressed;
+    b.data = data;
+    b.params = params;
+    b.accuracy = accuracy;
+    b.fidelity = fidelity;
+    b.outputs = outputs;
+    b.latency = latency;
+    b.threads = threads;
+    b.spectra = spectra;
+    b.tradeoff = tradeoff;
+    b.gate = gate;
+    b.warnings = new ArrayList<>(warnings);
+    return b;
   }
 
   /**
@@ -154,20 +192,7 @@ public record EvalReport(
    * @return the report with its {@code gate} set
    */
   public EvalReport withGate(double maxAccuracyDrop) {
-    return new EvalReport(
-        toolVersion,
-        original,
-        compressed,
-        data,
-        params,
-        accuracy,
-        fidelity,
-        outputs,
-        latency,
-        threads,
-        spectra,
-        tradeoff,
-        Optional.of(checkGate(maxAccuracyDrop)));
+    return toBuilder().optGate(checkGate(maxAccuracyDrop)).build();
   }
 
   /**
@@ -177,19 +202,224 @@ public record EvalReport(
    * @return the report with {@code tradeoff} replaced
    */
   public EvalReport withTradeoff(List<TradeoffPoint> points) {
-    return new EvalReport(
-        toolVersion,
-        original,
-        compressed,
-        data,
-        params,
-        accuracy,
-        fidelity,
-        outputs,
-        latency,
-        threads,
-        spectra,
-        points,
-        gate);
+    return toBuilder().optTradeoff(points).build();
+  }
+
+  /** Builds an {@link EvalReport}: {@code set*} is required, {@code opt*} optional. */
+  public static final class Builder {
+
+    private String toolVersion;
+    private ModelInfo original;
+    private ModelInfo compressed;
+    private DataInfo data;
+    private ParameterComparison params;
+    private Optional<AccuracyComparison> accuracy = Optional.empty();
+    private Fidelity fidelity;
+    private int outputs = -1;
+    private List<LatencyComparison> latency = List.of();
+    private EngineThreads threads;
+    private List<LayerSpectrum> spectra = List.of();
+    private List<TradeoffPoint> tradeoff = List.of();
+    private Optional<GateVerdict> gate = Optional.empty();
+    private List<String> warnings = new ArrayList<>();
+
+    private Builder() {}
+
+    /**
+     * Sets the lowrank version that made the report (required).
+     *
+     * @param version e.g. {@code Compressor.version()}
+     * @return this builder
+     */
+    public Builder setToolVersion(String version) {
+      this.toolVersion = version;
+      return this;
+    }
+
+    /**
+     * Sets the original model (required).
+     *
+     * @param original its path, format and size
+     * @return this builder
+     */
+    public Builder setOriginal(ModelInfo original) {
+      this.original = original;
+      return this;
+    }
+
+    /**
+     * Sets the compressed model (required).
+     *
+     * @param compressed its path, format and size
+     * @return this builder
+     */
+    public Builder setCompressed(ModelInfo compressed) {
+      this.compressed = compressed;
+      return this;
+    }
+
+    /**
+     * Sets the data set (required).
+     *
+     * @param data what was evaluated on
+     * @return this builder
+     */
+    public Builder setData(DataInfo data) {
+      this.data = data;
+      return this;
+    }
+
+    /**
+     * Sets the parameter counts (required).
+     *
+     * @param params in total and per linear layer
+     * @return this builder
+     */
+    public Builder setParams(ParameterComparison params) {
+      this.params = params;
+      return this;
+    }
+
+    /**
+     * Sets the agreement of the two models' outputs (required).
+     *
+     * @param fidelity the agreement
+     * @return this builder
+     */
+    public Builder setFidelity(Fidelity fidelity) {
+      this.fidelity = fidelity;
+      return this;
+    }
+
+    /**
+     * Sets the models' output width (required).
+     *
+     * @param outputs the number of outputs (classes), at least 0
+     * @return this builder
+     */
+    public Builder setOutputs(int outputs) {
+      this.outputs = outputs;
+      return this;
+    }
+
+    /**
+     * Sets the engine's thread pools during the measurements (required).
+     *
+     * @param threads the thread counts
+     * @return this builder
+     */
+    public Builder setThreads(EngineThreads threads) {
+      this.threads = threads;
+      return this;
+    }
+
+    /**
+     * Sets the accuracies, on labeled data (default: none).
+     *
+     * @param accuracy the comparison of top-1 (and top-5) accuracies
+     * @return this builder
+     */
+    public Builder optAccuracy(AccuracyComparison accuracy) {
+      this.accuracy = Optional.of(accuracy);
+      return this;
+    }
+
+    /**
+     * Sets the latency per batch size (default: not measured).
+     *
+     * @param latency one entry per batch size
+     * @return this builder
+     */
+    public Builder optLatency(List<LatencyComparison> latency) {
+      this.latency = latency;
+      return this;
+    }
+
+    /**
+     * Sets the singular values of the original's dense linear layers (default: none).
+     *
+     * @param spectra the spectra
+     * @return this builder
+     */
+    public Builder optSpectra(List<LayerSpectrum> spectra) {
+      this.spectra = spectra;
+      return this;
+    }
+
+    /**
+     * Sets the accuracy-against-parameters points (default: none).
+     *
+     * @param points a sweep's points, or {@link EvalReport#pair}
+     * @return this builder
+     */
+    public Builder optTradeoff(List<TradeoffPoint> points) {
+      this.tradeoff = points;
+      return this;
+    }
+
+    /**
+     * Sets the gate verdict (default: no gate).
+     *
+     * @param verdict the verdict
+     * @return this builder
+     */
+    public Builder optGate(GateVerdict verdict) {
+      this.gate = Optional.of(verdict);
+      return this;
+    }
+
+    /**
+     * Adds warnings, each one sentence saying what could not be checked (default: none).
+     *
+     * @param messages the warnings, in the order to show them
+     * @return this builder
+     */
+    public Builder optWarnings(List<String> messages) {
+      this.warnings.addAll(messages);
+      return this;
+    }
+
+    /**
+     * Checks and builds the report.
+     *
+     * @return the report
+     * @throws IllegalArgumentException if a required value is missing
+     */
+    public EvalReport build() {
+      require(toolVersion, "setToolVersion");
+      require(original, "setOriginal");
+      require(compressed, "setCompressed");
+      require(data, "setData");
+      require(params, "setParams");
+      require(fidelity, "setFidelity");
+      require(threads, "setThreads");
+      if (outputs < 0) {
+        throw new IllegalArgumentException("Set the output width (at least 0) with setOutputs");
+      }
+      for (String w : warnings) {
+        require(w, "optWarnings without null entries");
+      }
+      return new EvalReport(
+          toolVersion,
+          original,
+          compressed,
+          data,
+          params,
+          accuracy,
+          fidelity,
+          outputs,
+          latency,
+          threads,
+          spectra,
+          tradeoff,
+          gate,
+          warnings);
+    }
+
+    private static void require(Object value, String setter) {
+      if (value == null) {
+        throw new IllegalArgumentException("Set every required value: call " + setter);
+      }
+    }
   }
 }

@@ -50,6 +50,7 @@ public final class SmallestModelSearch {
   private final Optional<List<RankPolicy>> candidates;
   private final int refinementSteps;
   private final Optional<Path> output;
+  private final Overwrite overwrite;
 
   private SmallestModelSearch(Builder b) {
     this.settings = b.settings;
@@ -57,6 +58,7 @@ public final class SmallestModelSearch {
     this.candidates = Optional.ofNullable(b.candidates);
     this.refinementSteps = b.refinementSteps;
     this.output = b.output;
+    this.overwrite = b.overwrite;
   }
 
   /**
@@ -78,7 +80,7 @@ public final class SmallestModelSearch {
    */
   public SearchResult run() throws InputFileException, IOException {
     if (output.isPresent()) {
-      Compressor.checkOutput(settings.model, output.get(), Overwrite.LOWRANK_OUTPUTS);
+      Compressor.checkOutput(settings.model, output.get(), overwrite);
     }
     try (SweepRunner runner = settings.open()) {
       List<SweepPoint> evaluated = new ArrayList<>();
@@ -112,7 +114,7 @@ public final class SmallestModelSearch {
               .min(Comparator.comparingLong(SweepPoint::parameters));
       if (chosen.isPresent() && output.isPresent()) {
         Compressor.compress(
-            settings.model, output.get(), settings.specs.apply(chosen.get().policy()));
+            settings.model, output.get(), settings.specs.apply(chosen.get().policy()), overwrite);
       }
       return new SearchResult(maxDrop, chosen, runner.result(evaluated), strategy);
     }
@@ -256,6 +258,7 @@ public final class SmallestModelSearch {
     private List<RankPolicy> candidates;
     private int refinementSteps = 3;
     private Optional<Path> output = Optional.empty();
+    private Overwrite overwrite = Overwrite.LOWRANK_OUTPUTS;
 
     private Builder() {}
 
@@ -307,6 +310,17 @@ public final class SmallestModelSearch {
      */
     public Builder optOutput(Path output) {
       this.output = Optional.of(output);
+      return this;
+    }
+
+    /**
+     * Sets what an existing output may be replaced as (default: only a lowrank output).
+     *
+     * @param overwrite the rule
+     * @return this builder
+     */
+    public Builder optOverwrite(Overwrite overwrite) {
+      this.overwrite = overwrite;
       return this;
     }
 

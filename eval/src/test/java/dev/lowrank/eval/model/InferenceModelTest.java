@@ -1,16 +1,36 @@
 package dev.lowrank.eval.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Model;
+import ai.djl.nn.Block;
+import ai.djl.nn.BlockFactory;
 import dev.lowrank.data.Dataset;
 import dev.lowrank.data.SampleShape;
+import dev.lowrank.datasets.Digits;
 import dev.lowrank.eval.testing.DigitsFixtures;
 import dev.lowrank.format.ModelFileException;
+import dev.lowrank.testing.OpenModels;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.Random;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,6 +103,136 @@ class InferenceModelTest {
       m.manager().newSubManager().create(new float[] {1});
       assertEquals(before + 1, m.manager().getManagedArrays().size());
     }
+  }
+
+  /** A factory DJL can create but that cannot build the model's blocks. */
+  public static final class ThrowingFactory implements BlockFactory {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) {
+      throw new IllegalStateException("this factory builds no blocks");
+    }
+  }
+
+  private Path copyOfMlp(String name) throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve(name));
+    try (Stream<Path> files = Files.list(DigitsFixtures.mlp())) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.copy(f, dir.resolve(f.getFileName()));
+      }
+    }
+    return dir;
+  }
+
+  private static void setProperty(Path dir, String key, String value) throws Exception {
+    Path file = dir.resolve("serving.properties");
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(file)) {
+      p.load(in);
+    }
+    p.setProperty(key, value);
+    try (OutputStream out = Files.newOutputStream(file)) {
+      p.store(out, "test");
+    }
+  }
+
+  /** The digits MLP as TorchScript, with a data.pkl that calls os.system. */
+  private Path foreignPickleArchive() throws Exception {
+    Path zip = tmp.resolve("foreign.pt");
+    Path good = tmp.resolve("mlp_scripted.pt");
+    try (InputStream in =
+        Digits.class.getResourceAsStream("/dev/lowrank/datasets/torchscript/mlp_scripted.pt")) {
+      Files.copy(in, good);
+    }
+    try (ZipFile src = new ZipFile(good.toFile());
+        ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip))) {
+      for (ZipEntry e : Collections.list(src.entries())) {
+        byte[] data = src.getInputStream(e).readAllBytes();
+        if (e.getName().endsWith("/data.pkl")) {
+          ByteArrayOutputStream pkl = new ByteArrayOutputStream();
+          pkl.write(new byte[] {(byte) 0x80, 2});
+          pkl.writeBytes("cos\nsystem\nX".getBytes(StandardCharsets.US_ASCII));
+          pkl.write(new byte[] {2, 0, 0, 0});
+          pkl.writeBytes("id".getBytes(StandardCharsets.US_ASCII));
+          pkl.write(new byte[] {(byte) 0x85, 'R', '.'});
+          data = pkl.toByteArray();
+        }
+        out.putNextEntry(new ZipEntry(e.getName()));
+        out.write(data);
+        out.closeEntry();
+      }
+    }
+    return zip;
+  }
+
+  /** Loads, expecting a refusal that prints nothing and leaves no model open; returns it. */
+  private static ModelFileException refused(Path model) {
+    long open = OpenModels.count();
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    ModelFileException e;
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      e = assertThrows(ModelFileException.class, () -> InferenceModel.load(model).close());
+    } finally {
+      System.setErr(stderr);
+    }
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    // The launcher silences DJL's note on loading a single file (SimpleRepository); tests do not.
+    assertEquals(
+        List.of(),
+        captured
+            .toString(StandardCharsets.UTF_8)
+            .lines()
+            .filter(l -> !l.contains("WARN ai.djl.repository.SimpleRepository - "))
+            .toList(),
+        "printed while loading");
+    assertEquals(open, OpenModels.count(), "models left open");
+    return e;
+  }
+
+  @Test
+  void failedLoadsLeaveNoModelOpen() throws Exception {
+    Path zip = tmp.resolve("broken.pt");
+    Files.write(zip, new byte[] {'P', 'K', 3, 4, 0, 0, 0, 0});
+    assertTrue(refused(zip).getMessage().startsWith(zip + ": DJL cannot load the model"));
+
+    Path foreign = foreignPickleArchive();
+    assertTrue(refused(foreign).getMessage().startsWith(foreign + ": DJL cannot load the model"));
+
+    Path throwing = copyOfMlp("throwing");
+    setProperty(throwing, "blockFactory", ThrowingFactory.class.getName());
+    ModelFileException e = refused(throwing);
+    assertTrue(e.getMessage().contains("this factory builds no blocks"), e.getMessage());
+  }
+
+  @Test
+  void aMissingBlockFactoryIsOneLineBeforeDjlLogsAnything() throws Exception {
+    Path dir = copyOfMlp("nofactory");
+    setProperty(dir, "blockFactory", "com.example.NoSuchFactory");
+    assertEquals(
+        dir.resolve("serving.properties")
+            + ": blockFactory=com.example.NoSuchFactory names no class on the classpath (put the"
+            + " jar that holds the model's block factory on the classpath)",
+        refused(dir).getMessage());
+  }
+
+  @Test
+  void randomBytesInAParameterFileAreOneLine() throws Exception {
+    Path dir = copyOfMlp("random");
+    Path params;
+    try (Stream<Path> files = Files.list(dir)) {
+      params = files.filter(f -> f.toString().endsWith(".params")).findFirst().orElseThrow();
+    }
+    byte[] junk = new byte[(int) Files.size(params)];
+    new Random(42).nextBytes(junk);
+    Files.write(params, junk);
+    assertEquals(
+        params
+            + ": is not a DJL parameter file (it does not start with the DJL@ header that"
+            + " Model.save writes)",
+        refused(dir).getMessage());
   }
 
   @Test

@@ -10,6 +10,7 @@ import com.google.gson.JsonParser;
 import dev.lowrank.eval.testing.SampleReports;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -43,7 +44,8 @@ class ReportWritersTest {
             "threads",
             "spectra",
             "tradeoff",
-            "gate"),
+            "gate",
+            "warnings"),
         j.keySet(),
         "the top-level fields REPORT-SCHEMA.md documents");
     assertEquals("lowrank-eval-report", j.get("schema").getAsString());
@@ -181,6 +183,44 @@ class ReportWritersTest {
     }
     assertTrue(html.contains("models/mlp &lt;r8&gt;"), "model paths are escaped");
     assertFalse(html.contains("mlp <r8>"));
+  }
+
+  @Test
+  void everyWriterShowsTheWarnings() {
+    String warning = "models/mlp <r8>: has no lowrank manifest, so it cannot be checked";
+    EvalReport r = SampleReports.eval(true).toBuilder().optWarnings(List.of(warning)).build();
+    JsonObject j = JsonParser.parseString(ReportWriters.json().render(r)).getAsJsonObject();
+    assertEquals(1, j.getAsJsonArray("warnings").size());
+    assertEquals(warning, j.getAsJsonArray("warnings").get(0).getAsString());
+    assertTrue(
+        ReportWriters.text().render(r).startsWith("warning            " + warning + "\n"),
+        "the terminal's first line");
+    String md = ReportWriters.markdown().render(r);
+    assertTrue(
+        md.contains("> **Warning:** models/mlp \\<r8\\>: has no lowrank manifest, so it"), md);
+    assertTrue(
+        ReportWriters.html()
+            .render(r)
+            .contains(
+                "<div class=\"warn\">Warning: models/mlp &lt;r8&gt;: has no lowrank manifest"));
+    JsonObject none =
+        JsonParser.parseString(ReportWriters.json().render(SampleReports.eval(true)))
+            .getAsJsonObject();
+    assertEquals(0, none.getAsJsonArray("warnings").size(), "an empty list, never absent");
+  }
+
+  @Test
+  void toBuilderCopiesEveryFieldAndWithersChangeOnlyTheirs() {
+    EvalReport r = SampleReports.eval(true);
+    assertEquals(r, r.toBuilder().build());
+    EvalReport other = r.withTradeoff(List.of());
+    assertEquals(List.of(), other.tradeoff());
+    assertEquals(r.gate(), other.gate());
+    assertEquals(r.params(), other.params());
+    assertEquals(0.5, r.withGate(0.5).gate().orElseThrow().checks().get(0).limit(), 1e-12);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> EvalReport.builder().build());
+    assertTrue(e.getMessage().contains("setToolVersion"), e.getMessage());
   }
 
   @Test

@@ -107,30 +107,30 @@ public final class SampleReports {
       spectra.add(
           new LayerSpectrum(Layer.linear(names[k], shapes[k][0], shapes[k][1], true), s, norm2));
     }
-    EvalReport r =
-        new EvalReport(
-            "0.1.0-test",
-            new ModelInfo(Path.of("models/mlp"), "djl", 27_136),
-            new ModelInfo(Path.of("models/mlp <r8>"), "djl", 11_674),
-            new DataInfo(
-                "digits-test.csv",
-                "data/digits-test.csv",
-                "csv",
-                360,
-                64,
-                SampleShape.flat(64),
-                labeled,
-                labeled ? OptionalInt.of(10) : OptionalInt.empty()),
-            params,
-            accuracy,
-            fidelity,
-            10,
-            latency,
-            new EngineThreads(2, 2),
-            spectra,
-            List.of(),
-            Optional.empty());
-    return r.withTradeoff(EvalReport.pair(params, accuracy, fidelity, "compressed")).withGate(0.02);
+    EvalReport.Builder r =
+        EvalReport.builder()
+            .setToolVersion("0.1.0-test")
+            .setOriginal(new ModelInfo(Path.of("models/mlp"), "djl", 27_136))
+            .setCompressed(new ModelInfo(Path.of("models/mlp <r8>"), "djl", 11_674))
+            .setData(
+                new DataInfo(
+                    "digits-test.csv",
+                    "data/digits-test.csv",
+                    "csv",
+                    360,
+                    64,
+                    SampleShape.flat(64),
+                    labeled,
+                    labeled ? OptionalInt.of(10) : OptionalInt.empty()))
+            .setParams(params)
+            .setFidelity(fidelity)
+            .setOutputs(10)
+            .optLatency(latency)
+            .setThreads(new EngineThreads(2, 2))
+            .optSpectra(spectra)
+            .optTradeoff(EvalReport.pair(params, accuracy, fidelity, "compressed"));
+    accuracy.ifPresent(r::optAccuracy);
+    return r.build().withGate(0.02);
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.lowrank.zoo.service;
 
 import ai.djl.ndarray.types.Shape;
 import dev.lowrank.data.Dataset;
+import dev.lowrank.service.InferenceService;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

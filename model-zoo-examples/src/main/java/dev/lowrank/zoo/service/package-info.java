@@ -1,5 +1,6 @@
 /**
- * An example inference service that serves a compressed model from several threads, and its
- * comparison with the original.
+ * The zoo's use of the example inference service ({@code dev.lowrank.service}): serving the
+ * original and the compressed model side by side, and the golden compressed model the service's own
+ * tests load with the runtime alone.
  */
 package dev.lowrank.zoo.service;

@@ -8,6 +8,7 @@ import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.data.Dataset;
+import dev.lowrank.service.InferenceService;
 import dev.lowrank.zoo.DigitsDemo;
 import dev.lowrank.zoo.DjlExample;
 import dev.lowrank.zoo.ExampleTrainer;

@@ -53,6 +53,19 @@ public final class TorchScriptArchive implements Closeable {
   /** How deep values may nest (real models nest a few dozen levels). */
   static final int MAX_DEPTH = 200;
 
+  /**
+   * The lowest archive format version read: PyTorch writes at least 3 ({@code
+   * kMinProducedFileFormatVersion} in {@code caffe2/serialize/versions.h}) since before 1.13.
+   */
+  static final int MIN_VERSION = 3;
+
+  /**
+   * The highest archive format version read: 10 ({@code kProducedFileFormatVersion} and {@code
+   * kMaxSupportedFileFormatVersion} of PyTorch 1.13 to 2.x; an archive that uses operators with
+   * upgraders, such as {@code aten::gelu}, is written with that operator's version, from 4 to 10).
+   */
+  static final int MAX_VERSION = 10;
+
   private final Path path;
   private final ZipArchive zip;
   private final String prefix;
@@ -278,17 +291,35 @@ public final class TorchScriptArchive implements Closeable {
       return new TorchScriptArchive(this);
     }
 
+    /**
+     * Checks the version records: {@code .data/version} (PyTorch 2) and {@code version}, each that
+     * is present, must hold a version from {@link #MIN_VERSION} to {@link #MAX_VERSION}.
+     */
     private void readVersion() throws ModelFileException {
-      Optional<ZipEntryInfo> v = zip.find(prefix + "/.data/version");
-      if (v.isEmpty()) {
-        v = zip.find(prefix + "/version");
-      }
-      if (v.isEmpty()) {
+      List<ZipEntryInfo> records = new ArrayList<>();
+      zip.find(prefix + "/.data/version").ifPresent(records::add);
+      zip.find(prefix + "/version").ifPresent(records::add);
+      if (records.isEmpty()) {
         throw fail("is not a TorchScript archive (it has no version record)");
       }
-      String text = new String(zip.readAll(v.get(), 64), StandardCharsets.US_ASCII).trim();
-      if (!text.matches("[0-9]{1,6}")) {
-        throw fail("has a malformed version record '" + Texts.printable(text) + "'");
+      for (ZipEntryInfo v : records) {
+        String text = new String(zip.readAll(v, 64), StandardCharsets.US_ASCII).trim();
+        if (!text.matches("[0-9]{1,6}")) {
+          throw fail("has a malformed version record '" + Texts.printable(text) + "'");
+        }
+        int version = Integer.parseInt(text);
+        if (version < MIN_VERSION || version > MAX_VERSION) {
+          throw fail(
+              "has archive format version "
+                  + version
+                  + " in "
+                  + v.name()
+                  + "; lowrank reads format versions "
+                  + MIN_VERSION
+                  + " to "
+                  + MAX_VERSION
+                  + ", which PyTorch 1.13 to 2.x write");
+        }
       }
     }
 
@@ -318,7 +349,13 @@ public final class TorchScriptArchive implements Closeable {
         try {
           file = CodeParser.parse(name, qualifier, text);
         } catch (CodeException ex) {
-          throw fail("has code lowrank cannot read in " + name + ": " + ex.getMessage());
+          throw fail(
+              ex.syntaxError()
+                  ? "has corrupt code in "
+                      + name
+                      + ", which is not TorchScript (PyTorch cannot load it either): "
+                      + ex.getMessage()
+                  : "has code lowrank cannot read in " + name + ": " + ex.getMessage());
         }
         codeFiles.add(file);
         for (ClassDef c : file.classes()) {

@@ -3,7 +3,7 @@ package dev.lowrank.eval.report.internal;
 import java.util.Locale;
 import java.util.OptionalDouble;
 
-/** Number formats shared by the Markdown and HTML reports. */
+/** Number formats of every human-readable report (the cells of {@link ReportTables}). */
 final class Fmt {
 
   private Fmt() {}

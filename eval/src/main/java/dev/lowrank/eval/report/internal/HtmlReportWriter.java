@@ -67,6 +67,9 @@ public final class HtmlReportWriter implements ReportWriter {
       figcaption { color:var(--muted); font-size:12.5px; padding:4px 6px 2px; }
       footer { color:var(--muted); margin-top:28px; font-size:12.5px; }
       .chosen td { background:#e6f4ea; font-weight:600; }
+      .warn { margin:0 0 16px; padding:12px 16px; border-radius:10px; background:#fef7e0;
+              color:#7a4f01; border:1px solid #f5d77f; }
+      p.note { color:var(--muted); font-size:12.5px; margin:6px 2px 0; }
       """;
 
   @Override
@@ -85,6 +88,7 @@ public final class HtmlReportWriter implements ReportWriter {
         .append("</code> → <code>")
         .append(escape(r.compressed().path().toString()))
         .append("</code></p>");
+    warnings(h, r.warnings());
     cards(h, r);
     r.gate().ifPresent(g -> gate(h, g));
 
@@ -121,22 +125,10 @@ public final class HtmlReportWriter implements ReportWriter {
     }
     h.append("</section>");
 
-    summaryTable(h, r);
-    layerTable(h, r);
-    if (!r.latency().isEmpty()) {
-      latencyTable(h, r.latency());
-    }
-    h.append("<footer>Data: ")
-        .append(escape(r.data().describe()))
-        .append(" · threads: ")
-        .append(r.threads().intraOp())
-        .append(" intra-op, ")
-        .append(r.threads().interOp())
-        .append(" inter-op · parameters counted by the ")
-        .append(escape(r.params().source()))
-        .append(" reader · lowrank ")
-        .append(escape(r.toolVersion()))
-        .append("</footer>");
+    table(h, ReportTables.summary(r));
+    ReportTables.layers(r).ifPresent(t -> table(h, t));
+    ReportTables.latency(r).ifPresent(t -> table(h, t));
+    footer(h, ReportTables.footer(r));
     close(h);
     return h.toString();
   }
@@ -156,8 +148,8 @@ public final class HtmlReportWriter implements ReportWriter {
         tradeoffPlot("tradeoff", s.tradeoff(), Optional.empty()),
         "Accuracy against parameter count across compression settings.");
     h.append("</section>");
-    sweepTable(h, s, Optional.empty());
-    h.append("<footer>lowrank ").append(escape(s.toolVersion())).append("</footer>");
+    table(h, ReportTables.settings(s, Optional.empty()));
+    footer(h, ReportTables.footer(s));
     close(h);
     return h.toString();
   }
@@ -179,17 +171,15 @@ public final class HtmlReportWriter implements ReportWriter {
         .append("\">")
         .append(s.chosen().isPresent() ? "Chosen: " : "None found: ")
         .append(escape(s.summary()))
-        .append("<div>")
-        .append(escape(s.strategy()))
-        .append("</div></div>");
+        .append("</div>");
     h.append("<h2>Plots</h2><section class=\"plots\">");
     figure(
         h,
         tradeoffPlot("tradeoff", e.tradeoff(), s.chosen().map(SweepPoint::setting)),
         "Accuracy against parameter count of every setting tried.");
     h.append("</section>");
-    sweepTable(h, e, s.chosen().map(SweepPoint::setting));
-    h.append("<footer>lowrank ").append(escape(e.toolVersion())).append("</footer>");
+    table(h, ReportTables.search(s));
+    footer(h, ReportTables.footer(e));
     close(h);
     return h.toString();
   }
@@ -240,9 +230,7 @@ public final class HtmlReportWriter implements ReportWriter {
     card(
         h,
         "Size on disk",
-        r.original().sizeBytes() == 0
-            ? "–"
-            : Fmt.share((double) r.compressed().sizeBytes() / r.original().sizeBytes()),
+        ReportTables.sizeShare(r).orElse(Table.NONE),
         Fmt.bytes(r.original().sizeBytes()) + " → " + Fmt.bytes(r.compressed().sizeBytes()));
     h.append("</section>");
   }
@@ -421,148 +409,47 @@ public final class HtmlReportWriter implements ReportWriter {
         .toSvg(PLOT_W, PLOT_H);
   }
 
-  private static void summaryTable(StringBuilder h, EvalReport r) {
-    h.append("<h2>Summary</h2><table><tr><th></th><th>original</th><th>compressed</th>")
-        .append("<th>change</th></tr>");
-    tr(
-        h,
-        "parameters",
-        Fmt.count(r.params().original()),
-        Fmt.count(r.params().compressed()),
-        Fmt.share(r.params().ratio()) + " of original");
-    tr(
-        h,
-        "size on disk",
-        Fmt.bytes(r.original().sizeBytes()),
-        Fmt.bytes(r.compressed().sizeBytes()),
-        "");
-    r.accuracy()
-        .ifPresent(
-            a -> {
-              tr(
-                  h,
-                  "top-1 accuracy",
-                  Fmt.pct(a.original().top1()),
-                  Fmt.pct(a.compressed().top1()),
-                  "drop " + Fmt.pp(a.drop()));
-              if (a.top5Drop().isPresent()) {
-                tr(
-                    h,
-                    "top-5 accuracy",
-                    Fmt.pct(a.original().top5()),
-                    Fmt.pct(a.compressed().top5()),
-                    "drop " + Fmt.pp(a.top5Drop()));
-              }
-            });
-    tr(h, "top-1 agreement", "", Fmt.pct(r.fidelity().top1Agreement()), "");
-    tr(h, "relative L2 error of outputs", "", Fmt.dec(r.fidelity().relativeL2Error()), "");
-    h.append("</table>");
-  }
-
-  private static void layerTable(StringBuilder h, EvalReport r) {
-    if (r.params().layers().isEmpty()) {
-      return;
+  /** Renders a table: its title as a heading, then the table and its notes. */
+  static void table(StringBuilder h, Table t) {
+    h.append("<h2>").append(escape(t.title())).append("</h2><table><tr>");
+    for (Table.Column c : t.columns()) {
+      h.append(c.align() == Table.Align.LEFT ? "<th class=\"l\">" : "<th>")
+          .append(escape(c.header()))
+          .append("</th>");
     }
-    boolean notes = r.params().layers().stream().anyMatch(l -> l.note().isPresent());
-    h.append("<h2>Linear layers</h2><table><tr><th>layer</th><th>shape</th><th>original</th>")
-        .append("<th>compressed</th><th>rank</th><th>share</th>")
-        .append(notes ? "<th class=\"l\">note</th>" : "")
-        .append("</tr>");
-    for (LayerParameters l : r.params().layers()) {
-      h.append("<tr><td><code>")
-          .append(escape(l.name()))
-          .append("</code></td><td>")
-          .append(l.layer().shape())
-          .append("</td><td>")
-          .append(Fmt.count(l.original()))
-          .append("</td><td>")
-          .append(l.compressed().isPresent() ? Fmt.count(l.compressed().getAsLong()) : "–")
-          .append("</td><td>")
-          .append(l.rank().isPresent() ? Integer.toString(l.rank().getAsInt()) : "dense")
-          .append("</td><td>")
-          .append(Fmt.share(l.ratio()))
-          .append("</td>");
-      if (notes) {
-        h.append("<td class=\"l note\">").append(escape(l.note().orElse(""))).append("</td>");
+    h.append("</tr>");
+    for (Table.Row r : t.rows()) {
+      h.append(r.highlighted() ? "<tr class=\"chosen\">" : "<tr>");
+      for (int i = 0; i < t.columns().size(); i++) {
+        Table.Column c = t.columns().get(i);
+        String v = escape(Table.oneLine(r.cells().get(i)));
+        List<String> classes = new ArrayList<>();
+        if (c.align() == Table.Align.LEFT) {
+          classes.add("l");
+        }
+        if (c.style() == Table.Style.MUTED) {
+          classes.add("note");
+        }
+        h.append(classes.isEmpty() ? "<td>" : "<td class=\"" + String.join(" ", classes) + "\">")
+            .append(c.style() == Table.Style.CODE && !v.isEmpty() ? "<code>" + v + "</code>" : v)
+            .append("</td>");
       }
       h.append("</tr>");
     }
     h.append("</table>");
-  }
-
-  private static void latencyTable(StringBuilder h, List<LatencyComparison> latency) {
-    h.append("<h2>Latency</h2><table><tr><th>batch</th><th>original p50</th><th>p95</th>")
-        .append("<th>throughput</th><th>compressed p50</th><th>p95</th><th>throughput</th>")
-        .append("<th>speedup</th><th>runs</th></tr>");
-    for (LatencyComparison c : latency) {
-      h.append("<tr><td>")
-          .append(c.batchSize())
-          .append("</td><td>")
-          .append(Fmt.ms(c.original().p50Ms()))
-          .append("</td><td>")
-          .append(Fmt.ms(c.original().p95Ms()))
-          .append("</td><td>")
-          .append(Fmt.rate(c.original().throughput()))
-          .append("</td><td>")
-          .append(Fmt.ms(c.compressed().p50Ms()))
-          .append("</td><td>")
-          .append(Fmt.ms(c.compressed().p95Ms()))
-          .append("</td><td>")
-          .append(Fmt.rate(c.compressed().throughput()))
-          .append("</td><td>")
-          .append(Fmt.speedup(c.speedup()))
-          .append("</td><td>")
-          .append(c.original().iterations())
-          .append("</td></tr>");
+    for (String note : t.notes()) {
+      h.append("<p class=\"note\">").append(escape(note)).append("</p>");
     }
-    h.append("</table>");
   }
 
-  private static void sweepTable(StringBuilder h, SweepResult s, Optional<String> chosen) {
-    h.append("<h2>Settings</h2><table><tr><th>setting</th><th>parameters</th><th>share</th>")
-        .append("<th>size</th><th>top-1</th><th>drop</th><th>agreement</th>")
-        .append("<th class=\"l\">ranks</th></tr>");
-    h.append("<tr><td>original</td><td>")
-        .append(Fmt.count(s.originalParameters()))
-        .append("</td><td>100.0%</td><td>")
-        .append(Fmt.bytes(s.model().sizeBytes()))
-        .append("</td><td>")
-        .append(s.originalAccuracy().map(a -> Fmt.pct(a.top1())).orElse("–"))
-        .append("</td><td></td><td></td><td></td></tr>");
-    for (SweepPoint p : s.byParameters()) {
-      boolean isChosen = chosen.isPresent() && chosen.get().equals(p.setting());
-      h.append(isChosen ? "<tr class=\"chosen\">" : "<tr>")
-          .append("<td>")
-          .append(escape(p.setting()))
-          .append("</td><td>")
-          .append(Fmt.count(p.parameters()))
-          .append("</td><td>")
-          .append(Fmt.share(p.parameterRatio()))
-          .append("</td><td>")
-          .append(Fmt.bytes(p.sizeBytes()))
-          .append("</td><td>")
-          .append(p.accuracy().map(a -> Fmt.pct(a.top1())).orElse("–"))
-          .append("</td><td>")
-          .append(Fmt.pp(p.drop()))
-          .append("</td><td>")
-          .append(Fmt.pct(p.fidelity().top1Agreement()))
-          .append("</td><td class=\"l\"><code>")
-          .append(escape(p.ranks()))
-          .append("</code></td></tr>");
+  private static void warnings(StringBuilder h, List<String> warnings) {
+    for (String w : warnings) {
+      h.append("<div class=\"warn\">Warning: ").append(escape(w)).append("</div>");
     }
-    h.append("</table>");
   }
 
-  private static void tr(StringBuilder h, String what, String a, String b, String change) {
-    h.append("<tr><td>")
-        .append(escape(what))
-        .append("</td><td>")
-        .append(escape(a))
-        .append("</td><td>")
-        .append(escape(b))
-        .append("</td><td>")
-        .append(escape(change))
-        .append("</td></tr>");
+  private static void footer(StringBuilder h, List<String> facts) {
+    h.append("<footer>").append(escape(String.join(" · ", facts))).append("</footer>");
   }
 
   private static double[] toArray(List<Double> values) {

@@ -137,6 +137,9 @@ public final class JsonReportWriter implements ReportWriter {
     }
     root.add("tradeoff", tradeoff);
     root.add("gate", r.gate().<JsonElement>map(JsonReportWriter::gate).orElse(JsonNull.INSTANCE));
+    JsonArray warnings = new JsonArray();
+    r.warnings().forEach(warnings::add);
+    root.add("warnings", warnings);
     return GSON.toJson(root) + "\n";
   }
 

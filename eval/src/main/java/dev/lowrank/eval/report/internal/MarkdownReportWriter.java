@@ -1,18 +1,19 @@
 package dev.lowrank.eval.report.internal;
 
-import dev.lowrank.eval.accuracy.AccuracyComparison;
 import dev.lowrank.eval.gate.GateCheck;
 import dev.lowrank.eval.gate.GateVerdict;
-import dev.lowrank.eval.latency.LatencyComparison;
-import dev.lowrank.eval.params.LayerParameters;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.report.ReportWriter;
 import dev.lowrank.eval.sweep.SearchResult;
-import dev.lowrank.eval.sweep.SweepPoint;
 import dev.lowrank.eval.sweep.SweepResult;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 
-/** Writes reports as GitHub-flavoured Markdown, for pull requests and CI summaries. */
+/**
+ * Writes reports as GitHub-flavoured Markdown, for pull requests and CI summaries: the {@link
+ * ReportTables} as GitHub tables, the long ones folded in {@code <details>}.
+ */
 public final class MarkdownReportWriter implements ReportWriter {
 
   @Override
@@ -23,208 +24,129 @@ public final class MarkdownReportWriter implements ReportWriter {
   @Override
   public String render(EvalReport r) {
     StringBuilder md = new StringBuilder();
-    md.append("### lowrank eval: `")
-        .append(name(r.original().path()))
-        .append("` → `")
-        .append(name(r.compressed().path()))
-        .append("`\n\n");
-    md.append("| | original | compressed | change |\n|:--|--:|--:|--:|\n");
-    row(
-        md,
-        "parameters",
-        Fmt.count(r.params().original()),
-        Fmt.count(r.params().compressed()),
-        Fmt.share(r.params().ratio()) + " of original");
-    row(
-        md,
-        "size on disk",
-        Fmt.bytes(r.original().sizeBytes()),
-        Fmt.bytes(r.compressed().sizeBytes()),
-        r.original().sizeBytes() == 0
-            ? "–"
-            : Fmt.share((double) r.compressed().sizeBytes() / r.original().sizeBytes())
-                + " of original");
-    if (r.accuracy().isPresent()) {
-      AccuracyComparison a = r.accuracy().get();
-      row(
-          md,
-          "top-1 accuracy",
-          Fmt.pct(a.original().top1()),
-          Fmt.pct(a.compressed().top1()),
-          "drop " + Fmt.pp(a.drop()));
-      if (a.top5Drop().isPresent()) {
-        row(
-            md,
-            "top-5 accuracy",
-            Fmt.pct(a.original().top5()),
-            Fmt.pct(a.compressed().top5()),
-            "drop " + Fmt.pp(a.top5Drop()));
-      }
-    }
-    row(md, "top-1 agreement", "", Fmt.pct(r.fidelity().top1Agreement()), "");
-    row(md, "relative L2 error of outputs", "", Fmt.dec(r.fidelity().relativeL2Error()), "");
-    for (LatencyComparison c : r.latency()) {
-      row(
-          md,
-          "latency p50, batch " + c.batchSize(),
-          Fmt.ms(c.original().p50Ms()),
-          Fmt.ms(c.compressed().p50Ms()),
-          Fmt.speedup(c.speedup()) + (c.speedup() >= 1 ? " faster" : " (slower)"));
-    }
-    md.append('\n');
+    md.append("### lowrank eval: ")
+        .append(code(name(r.original().path())))
+        .append(" → ")
+        .append(code(name(r.compressed().path())))
+        .append("\n\n");
+    warnings(md, r.warnings());
+    table(md, ReportTables.summary(r));
     r.gate().ifPresent(g -> gate(md, g));
-
-    md.append("<details><summary>Per-layer parameters (")
-        .append(r.params().layers().size())
-        .append(" linear layers)</summary>\n\n");
-    boolean notes = r.params().layers().stream().anyMatch(l -> l.note().isPresent());
-    md.append("| layer | shape | original | compressed | rank | share |")
-        .append(notes ? " note |\n" : "\n");
-    md.append("|:--|:--|--:|--:|--:|--:|").append(notes ? ":--|\n" : "\n");
-    for (LayerParameters l : r.params().layers()) {
-      md.append("| `")
-          .append(l.name())
-          .append("` | ")
-          .append(l.layer().shape())
-          .append(" | ")
-          .append(Fmt.count(l.original()))
-          .append(" | ")
-          .append(l.compressed().isPresent() ? Fmt.count(l.compressed().getAsLong()) : "–")
-          .append(" | ")
-          .append(l.rank().isPresent() ? Integer.toString(l.rank().getAsInt()) : "dense")
-          .append(" | ")
-          .append(Fmt.share(l.ratio()))
-          .append(" |")
-          .append(notes ? " " + l.note().orElse("").replace("|", "\\|") + " |\n" : "\n");
-    }
-    md.append("\n</details>\n\n");
-
-    if (!r.latency().isEmpty()) {
-      md.append("<details><summary>Latency (ms per batch)</summary>\n\n");
-      md.append(
-          "| batch | original p50 | p95 | mean | compressed p50 | p95 | mean |"
-              + " throughput original | compressed | speedup |\n");
-      md.append("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
-      for (LatencyComparison c : r.latency()) {
-        md.append("| ")
-            .append(c.batchSize())
-            .append(" | ")
-            .append(Fmt.ms(c.original().p50Ms()))
-            .append(" | ")
-            .append(Fmt.ms(c.original().p95Ms()))
-            .append(" | ")
-            .append(Fmt.ms(c.original().meanMs()))
-            .append(" | ")
-            .append(Fmt.ms(c.compressed().p50Ms()))
-            .append(" | ")
-            .append(Fmt.ms(c.compressed().p95Ms()))
-            .append(" | ")
-            .append(Fmt.ms(c.compressed().meanMs()))
-            .append(" | ")
-            .append(Fmt.rate(c.original().throughput()))
-            .append(" | ")
-            .append(Fmt.rate(c.compressed().throughput()))
-            .append(" | ")
-            .append(Fmt.speedup(c.speedup()))
-            .append(" |\n");
-      }
-      md.append("\n</details>\n\n");
-    }
-    md.append("Data: ")
-        .append(r.data().describe())
-        .append(" · threads: ")
-        .append(r.threads().intraOp())
-        .append(" intra-op, ")
-        .append(r.threads().interOp())
-        .append(" inter-op · lowrank ")
-        .append(r.toolVersion())
-        .append('\n');
+    ReportTables.layers(r).ifPresent(t -> folded(md, t));
+    ReportTables.latency(r).ifPresent(t -> folded(md, t));
+    footer(md, ReportTables.footer(r));
     return md.toString();
   }
 
   @Override
   public String render(SweepResult s) {
     StringBuilder md = new StringBuilder();
-    md.append("### lowrank sweep: `").append(name(s.model().path())).append("`\n\n");
-    sweepTable(md, s);
-    md.append("\nData: ")
-        .append(s.data().describe())
-        .append(" · lowrank ")
-        .append(s.toolVersion())
-        .append('\n');
+    md.append("### lowrank sweep: ").append(code(name(s.model().path()))).append("\n\n");
+    table(md, ReportTables.settings(s, Optional.empty()));
+    footer(md, ReportTables.footer(s));
     return md.toString();
   }
 
   @Override
   public String render(SearchResult s) {
     StringBuilder md = new StringBuilder();
-    md.append("### lowrank search: smallest `")
-        .append(name(s.evaluated().model().path()))
-        .append("` within a drop of ")
+    md.append("### lowrank search: smallest ")
+        .append(code(name(s.evaluated().model().path())))
+        .append(" within a drop of ")
         .append(Fmt.pp(s.maxAccuracyDrop()))
         .append("\n\n");
     md.append(s.chosen().isPresent() ? "**Chosen:** " : "**None found:** ")
-        .append(s.summary())
+        .append(text(s.summary()))
         .append("\n\n");
-    sweepTable(md, s.evaluated());
-    md.append("\nStrategy: ").append(s.strategy()).append(".\n");
-    md.append("\nData: ")
-        .append(s.evaluated().data().describe())
-        .append(" · lowrank ")
-        .append(s.evaluated().toolVersion())
-        .append('\n');
+    table(md, ReportTables.search(s));
+    footer(md, ReportTables.footer(s.evaluated()));
     return md.toString();
   }
 
-  private static void sweepTable(StringBuilder md, SweepResult s) {
-    md.append("| setting | params | share | size | top-1 | drop | agreement | ranks |\n");
-    md.append("|:--|--:|--:|--:|--:|--:|--:|:--|\n");
-    md.append("| original | ")
-        .append(Fmt.count(s.originalParameters()))
-        .append(" | 100.0% | ")
-        .append(Fmt.bytes(s.model().sizeBytes()))
-        .append(" | ")
-        .append(s.originalAccuracy().map(a -> Fmt.pct(a.top1())).orElse("–"))
-        .append(" | | | |\n");
-    for (SweepPoint p : s.byParameters()) {
-      md.append("| ")
-          .append(p.setting())
-          .append(" | ")
-          .append(Fmt.count(p.parameters()))
-          .append(" | ")
-          .append(Fmt.share(p.parameterRatio()))
-          .append(" | ")
-          .append(Fmt.bytes(p.sizeBytes()))
-          .append(" | ")
-          .append(p.accuracy().map(a -> Fmt.pct(a.top1())).orElse("–"))
-          .append(" | ")
-          .append(Fmt.pp(p.drop()))
-          .append(" | ")
-          .append(Fmt.pct(p.fidelity().top1Agreement()))
-          .append(" | ")
-          .append(p.ranks())
-          .append(" |\n");
+  /** Renders a table as a GitHub table, then its notes; highlighted rows in bold. */
+  static void table(StringBuilder md, Table t) {
+    List<Table.Column> cols = t.columns();
+    md.append('|');
+    for (Table.Column c : cols) {
+      cell(md, text(c.header()));
+    }
+    md.append("\n|");
+    for (Table.Column c : cols) {
+      md.append(c.align() == Table.Align.RIGHT ? "--:|" : ":--|");
+    }
+    md.append('\n');
+    for (Table.Row r : t.rows()) {
+      md.append('|');
+      for (int i = 0; i < cols.size(); i++) {
+        String v = r.cells().get(i);
+        String shown = cols.get(i).style() == Table.Style.CODE ? code(v) : text(v);
+        cell(md, r.highlighted() && !v.isEmpty() ? "**" + shown + "**" : shown);
+      }
+      md.append('\n');
+    }
+    md.append('\n');
+    for (String note : t.notes()) {
+      md.append(text(note)).append("\n\n");
+    }
+  }
+
+  private static void folded(StringBuilder md, Table t) {
+    md.append("<details><summary>").append(text(t.title())).append("</summary>\n\n");
+    table(md, t);
+    md.append("</details>\n\n");
+  }
+
+  private static void cell(StringBuilder md, String shown) {
+    md.append(shown.isEmpty() ? " |" : " " + shown + " |");
+  }
+
+  private static void warnings(StringBuilder md, List<String> warnings) {
+    for (String w : warnings) {
+      md.append("> **Warning:** ").append(text(w)).append("\n\n");
     }
   }
 
   private static void gate(StringBuilder md, GateVerdict g) {
     md.append(g.passed() ? "**Gate: passed** ✅\n\n" : "**Gate: failed** ❌\n\n");
     for (GateCheck c : g.checks()) {
-      md.append("- ").append(c.message()).append('\n');
+      md.append("- ").append(text(c.message())).append('\n');
     }
     md.append('\n');
   }
 
-  private static void row(StringBuilder md, String what, String a, String b, String change) {
-    md.append("| ")
-        .append(what)
-        .append(" | ")
-        .append(a)
-        .append(" | ")
-        .append(b)
-        .append(" | ")
-        .append(change)
-        .append(" |\n");
+  private static void footer(StringBuilder md, List<String> facts) {
+    md.append(text(String.join(" · ", facts))).append('\n');
+  }
+
+  /**
+   * Text on one line with Markdown's special characters escaped, so paths and messages show as they
+   * are (the table separator {@code |} included).
+   */
+  private static String text(String s) {
+    StringBuilder sb = new StringBuilder(s.length() + 8);
+    for (char ch : Table.oneLine(s).toCharArray()) {
+      if ("\\`*_[]<>|".indexOf(ch) >= 0) {
+        sb.append('\\');
+      }
+      sb.append(ch);
+    }
+    return sb.toString();
+  }
+
+  /** A code span that holds any text: a fence longer than its longest run of backticks. */
+  private static String code(String s) {
+    if (s.isEmpty()) {
+      return "";
+    }
+    int run = 0;
+    int longest = 0;
+    for (char ch : s.toCharArray()) {
+      run = ch == '`' ? run + 1 : 0;
+      longest = Math.max(longest, run);
+    }
+    String fence = "`".repeat(longest + 1);
+    String pad = s.startsWith("`") || s.endsWith("`") ? " " : "";
+    return fence + pad + Table.oneLine(s).replace("|", "\\|") + pad + fence;
   }
 
   private static String name(Path p) {

@@ -80,21 +80,26 @@ public final class SweepRunner implements AutoCloseable {
         workDir.isPresent()
             ? Files.createDirectories(workDir.get())
             : TemporaryFiles.createDirectory("lowrank-sweep");
+    Baseline prepared = null;
     try {
-      this.baseline = Baseline.prepare(modelPath, data, inputShape, batchSize, progress);
-    } catch (InputFileException | RuntimeException e) {
+      prepared = Baseline.prepare(modelPath, data, inputShape, batchSize, progress);
+      long params;
+      try {
+        params = ModelParameters.read(modelPath).total();
+      } catch (ModelFileException e) {
+        params = prepared.model().djlParameterCount();
+      }
+      this.originalParameters = params;
+    } catch (InputFileException | RuntimeException | Error e) {
+      if (prepared != null) {
+        prepared.close();
+      }
       if (deleteWorkDir) {
         TemporaryFiles.delete(this.workDir);
       }
       throw e;
     }
-    long params;
-    try {
-      params = ModelParameters.read(modelPath).total();
-    } catch (ModelFileException e) {
-      params = baseline.model().djlParameterCount();
-    }
-    this.originalParameters = params;
+    this.baseline = prepared;
   }
 
   /**

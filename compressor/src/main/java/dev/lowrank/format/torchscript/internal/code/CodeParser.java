@@ -9,7 +9,8 @@ import java.util.Optional;
 
 /**
  * Parses a TorchScript code file into its classes (attributes, parameters, buffers, methods) and
- * top-level functions. It reads the structure only; method bodies stay logical lines for {@link
+ * top-level functions, after checking that all of it is syntactically TorchScript ({@link
+ * SyntaxCheck}). It reads the structure only; method bodies stay logical lines for {@link
  * MethodScan} and {@link ForwardShape}.
  */
 public final class CodeParser {
@@ -34,11 +35,13 @@ public final class CodeParser {
    * @param qualifier the module qualifier of its classes
    * @param text the source
    * @return the parsed file
-   * @throws CodeException if the text is not code of the shape TorchScript prints
+   * @throws CodeException if the text is not TorchScript (a {@linkplain CodeException#syntaxError()
+   *     syntax error}, see {@link SyntaxCheck}) or not code of the shape TorchScript prints
    */
   public static CodeFile parse(String entry, String qualifier, String text) throws CodeException {
-    CodeParser p = new CodeParser(entry, qualifier, text, Tokenizer.logicalLines(text));
-    return p.file();
+    List<LogicalLine> lines = Tokenizer.logicalLines(text);
+    SyntaxCheck.check(lines);
+    return new CodeParser(entry, qualifier, text, lines).file();
   }
 
   private CodeFile file() throws CodeException {

@@ -84,14 +84,14 @@ public final class Tokenizer {
         } else if (")]}".contains(t.text())) {
           depth--;
           if (depth < 0) {
-            throw new CodeException("an unbalanced '" + t.text() + "'", line);
+            throw new CodeException("an unbalanced '" + t.text() + "'", line, true);
           }
         }
       }
       current.add(t);
     }
     if (depth != 0) {
-      throw new CodeException("unbalanced brackets at the end of the file", line);
+      throw new CodeException("unbalanced brackets at the end of the file", line, true);
     }
     if (!current.isEmpty()) {
       lines.add(new LogicalLine(indent, current));
@@ -143,7 +143,7 @@ public final class Tokenizer {
       pos++;
       return new Token(Token.Kind.OP, String.valueOf(c), startLine, start, pos);
     }
-    throw new CodeException(String.format("an unexpected character U+%04X", (int) c), line);
+    throw new CodeException(String.format("an unexpected character U+%04X", (int) c), line, true);
   }
 
   private Token string(int start, int startLine) throws CodeException {
@@ -156,12 +156,12 @@ public final class Tokenizer {
     pos += close.length();
     while (true) {
       if (pos >= text.length()) {
-        throw new CodeException("an unterminated string", startLine);
+        throw new CodeException("an unterminated string", startLine, true);
       }
       char c = text.charAt(pos);
       if (c == '\\') {
         if (pos + 1 >= text.length()) {
-          throw new CodeException("an unterminated string", startLine);
+          throw new CodeException("an unterminated string", startLine, true);
         }
         char e = text.charAt(pos + 1);
         int digits = e == 'x' ? 2 : e == 'u' ? 4 : 0;
@@ -170,7 +170,7 @@ public final class Tokenizer {
         }
         for (int i = 0; i < digits; i++) {
           if (pos + 2 + i >= text.length() || Character.digit(text.charAt(pos + 2 + i), 16) < 0) {
-            throw new CodeException("a malformed string escape", line);
+            throw new CodeException("a malformed string escape", line, true);
           }
         }
         if (e == '\n') {
@@ -181,7 +181,7 @@ public final class Tokenizer {
       }
       if (c == '\n') {
         if (!triple) {
-          throw new CodeException("an unterminated string", startLine);
+          throw new CodeException("an unterminated string", startLine, true);
         }
         line++;
       }

@@ -1,4 +1,4 @@
-package dev.lowrank.zoo.service;
+package dev.lowrank.service;
 
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
@@ -21,9 +21,10 @@ import java.util.concurrent.Future;
 
 /**
  * An example inference service, the way a user serves a compressed model: the model is loaded once
- * through DJL {@link Criteria} (a compressed DJL model needs only the lowrank compressor jar on the
- * classpath; a compressed TorchScript file needs nothing), and requests are served by a fixed pool
- * of worker threads, each with its own {@link Predictor} (DJL predictors are not thread-safe).
+ * through DJL {@link Criteria} (a compressed DJL model needs only the small lowrank runtime jar on
+ * the classpath, not the compressor; a compressed TorchScript file needs nothing), and requests are
+ * served by a fixed pool of worker threads, each with its own {@link Predictor} (DJL predictors are
+ * not thread-safe).
  *
  * <pre>{@code
  * try (InferenceService service = InferenceService.open(Path.of("mlp-r64"), new Shape(784), 4)) {

@@ -1,0 +1,95 @@
+package dev.lowrank.cli;
+
+import dev.lowrank.cli.internal.Outputs;
+import dev.lowrank.eval.progress.ProgressBars;
+import dev.lowrank.io.TemporaryFiles;
+import dev.lowrank.zoo.Example;
+import dev.lowrank.zoo.ExampleTrainer;
+import dev.lowrank.zoo.Examples;
+import dev.lowrank.zoo.ZooTable;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code lowrank zoo table}: the zoo's results table, regenerated. */
+@Command(
+    name = "table",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs every example (or --examples) at several settings and prints the results table in"
+          + " Markdown; --write puts it into a file between its markers (the zoo's README)."
+    })
+final class ZooTableCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--examples",
+      split = ",",
+      splitSynopsisLabel = ",",
+      paramLabel = "NAME",
+      description = "Only these examples (default: all).")
+  List<String> names;
+
+  @Option(
+      names = "--write",
+      paramLabel = "FILE",
+      description =
+          "Replace the table between the markers in FILE (e.g. model-zoo-examples/README.md).")
+  Path write;
+
+  @Override
+  public Integer call() throws Exception {
+    List<Example> examples = new ArrayList<>();
+    if (names == null) {
+      examples.addAll(Examples.all());
+    } else {
+      for (String n : names) {
+        examples.add(Examples.named(n));
+      }
+    }
+    Outputs.Builder files =
+        Outputs.builder().optInput(ZooCommand.CACHE, ExampleTrainer.cacheRoot());
+    if (write != null) {
+      if (!Files.isRegularFile(write)) {
+        throw new IllegalArgumentException(write + ": no such file to write the table into");
+      }
+      files.optOutput("--write", write, Outputs.Kind.FILE);
+    }
+    try (Outputs outputs = files.build()) {
+      Path work = TemporaryFiles.createDirectory("lowrank-zoo-table");
+      String table;
+      try {
+        table = ZooTable.render(examples, work, ProgressBars.auto());
+      } finally {
+        TemporaryFiles.delete(work);
+      }
+      PrintWriter w = spec.commandLine().getOut();
+      w.print(table);
+      if (write != null) {
+        String text = Files.readString(write, StandardCharsets.UTF_8);
+        int start = text.indexOf(ZooTable.START);
+        int end = text.indexOf(ZooTable.END);
+        if (start < 0 || end < start) {
+          throw new IllegalArgumentException(
+              write + ": lacks the table markers " + ZooTable.START + " ... " + ZooTable.END);
+        }
+        String updated =
+            text.substring(0, start) + table + text.substring(end + ZooTable.END.length() + 1);
+        outputs.writeText(write, updated);
+        w.println("wrote " + write);
+      }
+      outputs.commit();
+      w.flush();
+      return ExitCodes.OK;
+    }
+  }
+}
