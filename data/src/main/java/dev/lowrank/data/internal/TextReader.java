@@ -108,8 +108,13 @@ public final class TextReader {
           if (labels[i] > Labels.MAX) {
             throw new DataFileException(
                 file,
-                "label " + labels[i] + " of text " + (i + 1) + " is out of range: a class index"
-                    + " is at most " + Labels.MAX);
+                "label "
+                    + labels[i]
+                    + " of text "
+                    + (i + 1)
+                    + " is out of range: a class index"
+                    + " is at most "
+                    + Labels.MAX);
           }
         }
       } else {
