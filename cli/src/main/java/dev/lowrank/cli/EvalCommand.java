@@ -50,6 +50,8 @@ final class EvalCommand implements Callable<Integer> {
 
   @Mixin DataOptions data;
 
+  @Mixin TextOptions text;
+
   @Mixin LatencyOptions latency;
 
   @Option(
@@ -103,9 +105,10 @@ final class EvalCommand implements Callable<Integer> {
         Evaluation.builder()
             .setOriginal(model)
             .setCompressed(compressed)
-            .setData(data.source())
+            .setData(text.source(data))
             .optProgress(ProgressBars.auto());
     data.shape().ifPresent(b::optInputShape);
+    text.pooling().ifPresent(b::optPooling);
     if (batchSizes.isEmpty()) {
       b.optSkipLatency();
     } else {

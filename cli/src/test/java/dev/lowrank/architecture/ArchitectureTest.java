@@ -6,6 +6,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.Dependency;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -146,9 +147,27 @@ class ArchitectureTest {
                 "dev.lowrank.runtime..",
                 "dev.lowrank.eval..",
                 "dev.lowrank.zoo..",
-                "dev.lowrank.cli..",
-                "ai.djl..");
+                "dev.lowrank.cli..");
     dataAndIo.check(main);
+    // The data module reads raw text through DJL's Hugging Face tokenizers (its jar carries the
+    // native library), and uses nothing else of DJL; dev.lowrank.io uses none of it.
+    noClasses()
+        .that()
+        .resideInAPackage("dev.lowrank.data..")
+        .should()
+        .dependOnClassesThat(
+            JavaClass.Predicates.resideInAPackage("ai.djl..")
+                .and(
+                    DescribedPredicate.not(
+                        JavaClass.Predicates.resideInAPackage("ai.djl.huggingface.."))))
+        .check(main);
+    noClasses()
+        .that()
+        .resideInAPackage("dev.lowrank.io..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("ai.djl..")
+        .check(main);
     noClasses()
         .that()
         .resideInAPackage("dev.lowrank.linalg..")

@@ -1,6 +1,8 @@
 package dev.lowrank.data;
 
+import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * How to read a data file: which CSV column holds the labels, whether labels are expected, and the
@@ -13,6 +15,9 @@ import java.util.Optional;
  *   <li>{@code .npy}: features only, always unlabeled. {@code .npz}: {@code x}, and {@code y} when
  *       present (ignored when unlabeled is chosen).
  *   <li>Image folders: one sub-folder per class; images are converted to {@link #imageShape()}.
+ *   <li>Text, when a {@link #tokenizer()} is given: one text per line, tokenized into {@code
+ *       input_ids}, {@code attention_mask} and {@code token_type_ids} (see {@link TextData}), at
+ *       most {@link #maxLength()} tokens each.
  * </ul>
  */
 public final class DataOptions {
@@ -25,11 +30,15 @@ public final class DataOptions {
   private final String labelColumn;
   private final boolean unlabeled;
   private final SampleShape imageShape;
+  private final Path tokenizer;
+  private final int maxLength;
 
   private DataOptions(Builder b) {
     this.labelColumn = b.labelColumn;
     this.unlabeled = b.unlabeled;
     this.imageShape = b.imageShape;
+    this.tokenizer = b.tokenizer;
+    this.maxLength = b.maxLength;
   }
 
   /**
@@ -79,6 +88,25 @@ public final class DataOptions {
   }
 
   /**
+   * Returns the Hugging Face {@code tokenizer.json} that turns a text file into token inputs.
+   *
+   * @return the tokenizer file, or empty when the data is not text
+   */
+  public Optional<Path> tokenizer() {
+    return Optional.ofNullable(tokenizer);
+  }
+
+  /**
+   * Returns the most tokens a text keeps (longer ones are truncated), empty for the tokenizer's own
+   * limit (its truncation setting, e.g. 128 for all-MiniLM-L6-v2).
+   *
+   * @return the maximum sequence length
+   */
+  public OptionalInt maxLength() {
+    return maxLength > 0 ? OptionalInt.of(maxLength) : OptionalInt.empty();
+  }
+
+  /**
    * Returns a copy of these options with the image shape set, unless one is set already.
    *
    * @param shape the model's input shape
@@ -88,11 +116,10 @@ public final class DataOptions {
     if (imageShape != null) {
       return this;
     }
-    return builder()
-        .optLabelColumn(labelColumn)
-        .optUnlabeled(unlabeled)
-        .optImageShape(shape)
-        .build();
+    Builder b = builder().optLabelColumn(labelColumn).optUnlabeled(unlabeled).optImageShape(shape);
+    b.tokenizer = tokenizer;
+    b.maxLength = maxLength;
+    return b.build();
   }
 
   /** Builds {@link DataOptions}; every setting is optional. */
@@ -101,8 +128,37 @@ public final class DataOptions {
     private String labelColumn = DEFAULT_LABEL_COLUMN;
     private boolean unlabeled;
     private SampleShape imageShape;
+    private Path tokenizer;
+    private int maxLength;
 
     private Builder() {}
+
+    /**
+     * Reads the data as text, one text per line ({@code label<TAB>text} in a {@code .tsv} file),
+     * tokenized with a Hugging Face {@code tokenizer.json}.
+     *
+     * @param tokenizer the tokenizer file
+     * @return this builder
+     */
+    public Builder optTokenizer(Path tokenizer) {
+      this.tokenizer = tokenizer;
+      return this;
+    }
+
+    /**
+     * Sets the most tokens a text keeps (default: the tokenizer's own truncation length).
+     *
+     * @param maxLength at least 2 (room for the tokenizer's start and end tokens)
+     * @return this builder
+     */
+    public Builder optMaxLength(int maxLength) {
+      if (maxLength < 2) {
+        throw new IllegalArgumentException(
+            "The maximum sequence length must be at least 2, got " + maxLength);
+      }
+      this.maxLength = maxLength;
+      return this;
+    }
 
     /**
      * Sets the CSV label column (default {@value DataOptions#DEFAULT_LABEL_COLUMN}).

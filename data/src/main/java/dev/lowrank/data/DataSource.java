@@ -1,6 +1,7 @@
 package dev.lowrank.data;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -24,6 +25,21 @@ public interface DataSource {
    * @throws DataFileException if the file is missing, malformed or empty
    */
   Dataset load(Optional<SampleShape> modelInput) throws DataFileException;
+
+  /**
+   * Reads the samples for a model whose forward arguments are known, and picks the inputs it takes
+   * in its order ({@link Dataset#forModelInputs}).
+   *
+   * @param modelInput the model's per-sample input shape, when known
+   * @param modelInputs the model's forward arguments in order, empty when unknown
+   * @return the data set
+   * @throws DataFileException if the file cannot be used or lacks an input the model takes
+   */
+  default Dataset load(Optional<SampleShape> modelInput, List<String> modelInputs)
+      throws DataFileException {
+    Dataset data = load(modelInput);
+    return modelInputs.isEmpty() ? data : data.forModelInputs(modelInputs);
+  }
 
   /**
    * Wraps a data set already in memory.

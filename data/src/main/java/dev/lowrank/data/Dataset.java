@@ -1,47 +1,107 @@
 package dev.lowrank.data;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.stream.Collectors;
 
 /**
- * Samples to evaluate a model on, held in memory: {@code size()} rows of {@code featureCount()}
- * float values (row-major, the C order of the sample's own shape) and, for a labeled set, one class
+ * Samples to evaluate (or calibrate) a model on, held in memory: one or more named input columns,
+ * each a float32 or int64 array whose axis 0 is the sample axis, and, for a labeled set, one class
  * index per sample.
  *
+ * <ul>
+ *   <li><b>Feature rows</b> (CSV, {@code .npy}, an {@code .npz} with {@code x}, image folders): one
+ *       float32 input named {@value #FEATURES_INPUT}, {@code featureCount()} values per sample
+ *       (row-major, the C order of the sample's own shape). {@link #featureCount()}, {@link
+ *       #features(int)} and {@link #copyRows} read them.
+ *   <li><b>Named inputs</b> (an {@code .npz} whose arrays are named after a model's forward
+ *       arguments, tokenized text): several inputs, int64 ones included, each with its per-sample
+ *       shape. {@link #batch(int, int)} returns every input of a batch; {@link #forModelInputs}
+ *       picks and orders them for a model.
+ *   <li><b>Padded sequences</b> (tokenized text): axis 1 of every input is a token axis, padded to
+ *       the longest sample of the set; each sample's own length is {@link #sequenceLength(int)},
+ *       and a batch is cut to its longest sample.
+ * </ul>
+ *
  * <p>Immutable: the builder copies nothing but nobody else holds the arrays, and the accessors
- * copy. Read one from a file with {@link Datasets}, or build one from memory:
+ * copy. Read one from a file with {@link Datasets}, tokenize text with {@link TextData}, or build
+ * one from memory:
  *
  * <pre>{@code
  * Dataset data = Dataset.builder().setName("digits-test")
  *     .setFeatures(rows).optLabels(labels).build();
+ * Dataset tokens = Dataset.builder().setName("pairs")
+ *     .addInput("input_ids", SampleShape.of(16), ids)
+ *     .addInput("attention_mask", SampleShape.of(16), mask).build();
  * }</pre>
  */
 public final class Dataset {
 
+  /** The name of the single float input of a set of feature rows. */
+  public static final String FEATURES_INPUT = "input";
+
+  /**
+   * One input column as a model sees it.
+   *
+   * @param name the model input it feeds (a forward argument's name), or {@value
+   *     Dataset#FEATURES_INPUT} for feature rows
+   * @param type float32 or int64
+   * @param shape one sample's shape (for padded sequences, padded to the set's longest)
+   * @param optional whether a model that does not take this input may leave it out (a tokenizer's
+   *     {@code token_type_ids})
+   */
+  public record Input(String name, Tensor.Type type, SampleShape shape, boolean optional) {}
+
   private final String name;
   private final Path source;
   private final String format;
-  private final float[] features;
-  private final int featureCount;
+  private final List<Column> columns;
+  private final int size;
+  private final int[] lengths;
   private final int[] labels;
   private final SampleShape shape;
   private final List<String> classNames;
   private final int classCount;
 
-  private Dataset(Builder b) {
+  private Dataset(Builder b, List<Column> columns, int size) {
     this.name = b.name;
     this.source = b.source == null ? Path.of(b.name) : b.source;
     this.format = b.format;
-    this.features = b.features;
-    this.featureCount = b.featureCount;
+    this.columns = List.copyOf(columns);
+    this.size = size;
+    this.lengths = b.lengths;
     this.labels = b.labels;
     this.shape = b.shape;
     this.classNames = b.classNames;
     this.classCount = b.classCount;
+  }
+
+  /** One input column: {@code size} samples of {@code width} values. */
+  private record Column(Input input, int width, float[] floats, long[] longs) {
+
+    boolean isFloat() {
+      return floats != null;
+    }
+
+    Column selectRows(int[] rows) {
+      float[] f = floats == null ? null : new float[Math.multiplyExact(rows.length, width)];
+      long[] l = longs == null ? null : new long[Math.multiplyExact(rows.length, width)];
+      for (int k = 0; k < rows.length; k++) {
+        if (f != null) {
+          System.arraycopy(floats, rows[k] * width, f, k * width, width);
+        } else {
+          System.arraycopy(longs, rows[k] * width, l, k * width, width);
+        }
+      }
+      return new Column(input, width, f, l);
+    }
   }
 
   /**
@@ -74,7 +134,7 @@ public final class Dataset {
 
   /**
    * Returns the format the samples were read from: {@code csv}, {@code npy}, {@code npz}, {@code
-   * images} or {@code memory}.
+   * images}, {@code text} or {@code memory}.
    *
    * @return the format name
    */
@@ -88,21 +148,78 @@ public final class Dataset {
    * @return at least 1
    */
   public int size() {
-    return features.length / featureCount;
+    return size;
   }
 
   /**
-   * Returns the number of values per sample.
+   * Returns the number of values per sample: for feature rows the row length; for named inputs the
+   * sum over the inputs (padded sequences at their padded length).
    *
    * @return at least 1
    */
   public int featureCount() {
-    return featureCount;
+    int total = 0;
+    for (Column c : columns) {
+      total = Math.addExact(total, c.width);
+    }
+    return total;
+  }
+
+  /**
+   * Returns whether the samples are feature rows: one float32 input and no padded sequences, the
+   * kind {@link #features(int)}, {@link #copyRows} and {@link #flatFeatures()} read.
+   *
+   * @return {@code true} for feature rows
+   */
+  public boolean hasFeatureRows() {
+    return columns.size() == 1 && columns.get(0).isFloat() && lengths == null;
+  }
+
+  /**
+   * Returns the input columns, in the order batches list them.
+   *
+   * @return the inputs
+   */
+  public List<Input> inputs() {
+    return columns.stream().map(Column::input).toList();
+  }
+
+  /**
+   * Returns the input names, in the order batches list them.
+   *
+   * @return the names
+   */
+  public List<String> inputNames() {
+    return columns.stream().map(c -> c.input.name()).toList();
+  }
+
+  /**
+   * Returns whether axis 1 of every input is a padded token axis whose length varies by sample.
+   *
+   * @return {@code true} for padded sequences (tokenized text)
+   */
+  public boolean paddedSequences() {
+    return lengths != null;
+  }
+
+  /**
+   * Returns one sample's own sequence length (its tokens without padding), or the padded length
+   * when the set holds no padded sequences.
+   *
+   * @param i the sample index
+   * @return the length along axis 1 of the inputs
+   */
+  public int sequenceLength(int i) {
+    if (lengths != null) {
+      return lengths[i];
+    }
+    SampleShape s = columns.get(0).input.shape();
+    return (int) s.dim(0);
   }
 
   /**
    * Returns the shape the samples have in their file (an {@code .npy} array's trailing dimensions,
-   * or the shape images were converted to), empty when they are flat rows (CSV).
+   * or the shape images were converted to), empty when they are flat rows (CSV) or named inputs.
    *
    * @return the stored sample shape
    */
@@ -172,9 +289,10 @@ public final class Dataset {
    * Returns a copy of every sample's values, one row after another.
    *
    * @return {@code size() * featureCount()} values
+   * @throws IllegalStateException if the samples are not feature rows
    */
   public float[] flatFeatures() {
-    return features.clone();
+    return rowsColumn("flatFeatures").floats.clone();
   }
 
   /**
@@ -185,10 +303,15 @@ public final class Dataset {
    */
   public Dataset select(int... rows) {
     Builder b = toBuilder();
-    b.features = new float[Math.multiplyExact(rows.length, featureCount)];
-    for (int k = 0; k < rows.length; k++) {
-      System.arraycopy(
-          features, rows[k] * featureCount, b.features, k * featureCount, featureCount);
+    List<Column> selected = new ArrayList<>();
+    for (Column c : columns) {
+      selected.add(c.selectRows(rows));
+    }
+    if (lengths != null) {
+      b.lengths = new int[rows.length];
+      for (int k = 0; k < rows.length; k++) {
+        b.lengths[k] = lengths[rows[k]];
+      }
     }
     if (labels != null) {
       b.labels = new int[rows.length];
@@ -196,11 +319,13 @@ public final class Dataset {
         b.labels[k] = labels[rows[k]];
       }
     }
+    b.columns = selected;
     return b.build();
   }
 
   /**
-   * Returns the class names, by class index, when the source names them (image folders).
+   * Returns the class names, by class index, when the source names them (image folders, text with
+   * named labels).
    *
    * @return the names, or empty
    */
@@ -213,9 +338,11 @@ public final class Dataset {
    *
    * @param i the sample index
    * @return {@link #featureCount()} values
+   * @throws IllegalStateException if the samples are not feature rows
    */
   public float[] features(int i) {
-    return Arrays.copyOfRange(features, i * featureCount, (i + 1) * featureCount);
+    Column c = rowsColumn("features");
+    return Arrays.copyOfRange(c.floats, i * c.width, (i + 1) * c.width);
   }
 
   /**
@@ -225,41 +352,154 @@ public final class Dataset {
    * @param start the first sample
    * @param count how many samples
    * @param target an array of at least {@code count * featureCount()} values
+   * @throws IllegalStateException if the samples are not feature rows
    */
   public void copyRows(int start, int count, float[] target) {
-    int n = size();
+    Column c = rowsColumn("copyRows");
     for (int k = 0; k < count; k++) {
-      int row = (start + k) % n;
-      System.arraycopy(features, row * featureCount, target, k * featureCount, featureCount);
+      int row = (start + k) % size;
+      System.arraycopy(c.floats, row * c.width, target, k * c.width, c.width);
     }
   }
 
   /**
    * Returns consecutive samples as the inputs of one model batch (wrapping around to sample 0 past
-   * the end, as {@link #copyRows} does): one float32 tensor named {@code input} of shape {@code
-   * [count, shape...]}.
+   * the end, as {@link #copyRows} does).
+   *
+   * <p>Feature rows give one float32 tensor named {@value #FEATURES_INPUT} of shape {@code [count,
+   * shape...]}. A set of named inputs gives every input, in {@link #inputNames()} order, at its own
+   * shape, as {@link #batch(int, int)} does; {@code shape} then plays no part.
    *
    * @param start the first sample
    * @param count how many samples
-   * @param shape the per-sample shape the model takes, of {@link #featureCount()} values
+   * @param shape the per-sample shape the model takes, of {@link #featureCount()} values (feature
+   *     rows only)
    * @return the batch's input tensors, in the model's input order
    * @throws IllegalArgumentException if the shape does not hold {@link #featureCount()} values
    */
   public List<Tensor> batch(int start, int count, SampleShape shape) {
-    if (shape.size() != featureCount) {
+    if (!hasFeatureRows()) {
+      return batch(start, count);
+    }
+    int width = columns.get(0).width;
+    if (shape.size() != width) {
       throw new IllegalArgumentException(
           "Samples of "
               + name
               + " have "
-              + featureCount
+              + width
               + " values; shape "
               + shape
               + " holds "
               + shape.size());
     }
-    float[] values = new float[Math.multiplyExact(count, featureCount)];
+    float[] values = new float[Math.multiplyExact(count, width)];
     copyRows(start, count, values);
-    return List.of(Tensor.ofFloats("input", shape.withBatch(count), values));
+    return List.of(Tensor.ofFloats(columns.get(0).input.name(), shape.withBatch(count), values));
+  }
+
+  /**
+   * Returns consecutive samples as the inputs of one model batch, every input at its stored
+   * per-sample shape (wrapping around to sample 0 past the end). For padded sequences the token
+   * axis is cut to the longest sample of the batch.
+   *
+   * @param start the first sample
+   * @param count how many samples, at least 1
+   * @return one tensor per input, in {@link #inputNames()} order, the batch on axis 0
+   */
+  public List<Tensor> batch(int start, int count) {
+    if (count < 1 || start < 0) {
+      throw new IllegalArgumentException("A batch needs a start >= 0 and a count >= 1");
+    }
+    int keep = -1;
+    if (lengths != null) {
+      keep = 1;
+      for (int k = 0; k < count; k++) {
+        keep = Math.max(keep, lengths[(start + k) % size]);
+      }
+    }
+    List<Tensor> out = new ArrayList<>(columns.size());
+    for (Column c : columns) {
+      long[] dims = c.input.shape().dims();
+      int inner = c.width;
+      int rowLength = c.width;
+      if (keep > 0) {
+        inner = (int) (c.width / dims[0]);
+        dims[0] = keep;
+        rowLength = keep * inner;
+      }
+      long[] batchShape = SampleShape.of(dims).withBatch(count);
+      if (c.isFloat()) {
+        float[] v = new float[Math.multiplyExact(count, rowLength)];
+        for (int k = 0; k < count; k++) {
+          System.arraycopy(c.floats, ((start + k) % size) * c.width, v, k * rowLength, rowLength);
+        }
+        out.add(Tensor.ofFloats(c.input.name(), batchShape, v));
+      } else {
+        long[] v = new long[Math.multiplyExact(count, rowLength)];
+        for (int k = 0; k < count; k++) {
+          System.arraycopy(c.longs, ((start + k) % size) * c.width, v, k * rowLength, rowLength);
+        }
+        out.add(Tensor.ofLongs(c.input.name(), batchShape, v));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Returns the inputs a model takes, in its order: each of {@code modelInputs} must be an input of
+   * this set; inputs the model does not take are left out when they are {@linkplain
+   * Input#optional() optional}, and refused otherwise. Feature rows feed a model of one input
+   * whatever that input's name.
+   *
+   * @param modelInputs the model's forward arguments, in order
+   * @return a data set holding exactly those inputs, in that order
+   * @throws DataFileException naming the data's file when an input is missing or not the model's
+   */
+  public Dataset forModelInputs(List<String> modelInputs) throws DataFileException {
+    if (modelInputs.isEmpty() || inputNames().equals(modelInputs)) {
+      return this;
+    }
+    if (hasFeatureRows() && modelInputs.size() == 1) {
+      return this;
+    }
+    Map<String, Column> byName = new LinkedHashMap<>();
+    for (Column c : columns) {
+      byName.put(c.input.name(), c);
+    }
+    List<Column> picked = new ArrayList<>();
+    for (String m : modelInputs) {
+      Column c = byName.remove(m);
+      if (c == null) {
+        throw new DataFileException(
+            source,
+            "holds no input '"
+                + m
+                + "' that the model takes (data inputs: "
+                + String.join(", ", inputNames())
+                + "; model inputs: "
+                + String.join(", ", modelInputs)
+                + ")");
+      }
+      picked.add(c);
+    }
+    List<String> extra =
+        byName.values().stream()
+            .filter(c -> !c.input.optional())
+            .map(c -> c.input.name())
+            .collect(Collectors.toList());
+    if (!extra.isEmpty()) {
+      throw new DataFileException(
+          source,
+          "input '"
+              + extra.get(0)
+              + "' is not an input of the model (model inputs: "
+              + String.join(", ", modelInputs)
+              + "); name the arrays after the model's forward arguments");
+    }
+    Builder b = toBuilder();
+    b.columns = picked;
+    return b.build();
   }
 
   /**
@@ -275,10 +515,11 @@ public final class Dataset {
     if (n >= size()) {
       return this;
     }
-    Builder b = toBuilder();
-    b.features = Arrays.copyOf(features, n * featureCount);
-    b.labels = labels == null ? null : Arrays.copyOf(labels, n);
-    return b.build();
+    int[] rows = new int[n];
+    for (int i = 0; i < n; i++) {
+      rows[i] = i;
+    }
+    return select(rows);
   }
 
   /**
@@ -307,21 +548,43 @@ public final class Dataset {
 
   /**
    * Returns a one-line description, e.g. {@code "test.csv (csv): 360 samples x 64 features,
-   * labeled, 10 classes"}.
+   * labeled, 10 classes"} or {@code "texts.txt (text): 500 samples, inputs input_ids int64 128,
+   * attention_mask int64 128, unlabeled"}.
    *
    * @return the description used in reports
    */
   public String describe() {
     String labelsText =
         labels == null ? "unlabeled" : "labeled, " + labelRange().getAsInt() + " classes";
+    if (hasFeatureRows()) {
+      return String.format(
+          Locale.ROOT,
+          "%s (%s): %d samples x %d features%s, %s",
+          name,
+          format,
+          size(),
+          featureCount(),
+          shape == null ? "" : " (" + shape + ")",
+          labelsText);
+    }
+    String inputsText =
+        columns.stream()
+            .map(
+                c ->
+                    c.input.name()
+                        + " "
+                        + c.input.type().name().toLowerCase(Locale.ROOT)
+                        + " "
+                        + c.input.shape())
+            .collect(Collectors.joining(", "));
     return String.format(
         Locale.ROOT,
-        "%s (%s): %d samples x %d features%s, %s",
+        "%s (%s): %d samples, inputs %s%s, %s",
         name,
         format,
         size(),
-        featureCount,
-        shape == null ? "" : " (" + shape + ")",
+        inputsText,
+        lengths == null ? "" : " (padded sequences)",
         labelsText);
   }
 
@@ -330,13 +593,26 @@ public final class Dataset {
     return "Dataset[" + describe() + "]";
   }
 
+  private Column rowsColumn(String method) {
+    if (!hasFeatureRows()) {
+      throw new IllegalStateException(
+          "The data set "
+              + name
+              + " holds named inputs ("
+              + String.join(", ", inputNames())
+              + "), not feature rows; use batch(start, count) instead of "
+              + method);
+    }
+    return columns.get(0);
+  }
+
   private Builder toBuilder() {
     Builder b = new Builder();
     b.name = name;
     b.source = source;
     b.format = format;
-    b.features = features;
-    b.featureCount = featureCount;
+    b.columns = columns;
+    b.lengths = lengths;
     b.labels = labels;
     b.shape = shape;
     b.classNames = classNames;
@@ -352,6 +628,8 @@ public final class Dataset {
     private String format = "memory";
     private float[] features;
     private int featureCount;
+    private List<Column> columns = new ArrayList<>();
+    private int[] lengths;
     private int[] labels;
     private SampleShape shape;
     private List<String> classNames;
@@ -371,7 +649,8 @@ public final class Dataset {
     }
 
     /**
-     * Sets the samples as rows (required, or {@link #setFeatures(float[], int)}); copied.
+     * Sets the samples as feature rows (required, or {@link #setFeatures(float[], int)}, or
+     * inputs); copied.
      *
      * @param rows one row per sample, all of the same length
      * @return this builder
@@ -397,8 +676,8 @@ public final class Dataset {
     }
 
     /**
-     * Sets the samples as one row-major array (required, or {@link #setFeatures(float[][])}); not
-     * copied, so hand over an array nobody else changes.
+     * Sets the samples as one row-major array of feature rows (required, or {@link
+     * #setFeatures(float[][])}, or inputs); not copied, so hand over an array nobody else changes.
      *
      * @param flat {@code samples * featureCount} values
      * @param featureCount values per sample
@@ -407,6 +686,67 @@ public final class Dataset {
     public Builder setFeatures(float[] flat, int featureCount) {
       this.features = flat;
       this.featureCount = featureCount;
+      return this;
+    }
+
+    /**
+     * Adds a float32 input column (instead of feature rows); not copied.
+     *
+     * @param name the model input it feeds
+     * @param sampleShape one sample's shape
+     * @param values {@code samples * sampleShape.size()} values, row-major
+     * @return this builder
+     */
+    public Builder addInput(String name, SampleShape sampleShape, float[] values) {
+      columns.add(
+          new Column(
+              new Input(name, Tensor.Type.FLOAT32, sampleShape, false),
+              Math.toIntExact(sampleShape.size()),
+              values,
+              null));
+      return this;
+    }
+
+    /**
+     * Adds an int64 input column (token ids, masks; instead of feature rows); not copied.
+     *
+     * @param name the model input it feeds
+     * @param sampleShape one sample's shape
+     * @param values {@code samples * sampleShape.size()} values, row-major
+     * @return this builder
+     */
+    public Builder addInput(String name, SampleShape sampleShape, long[] values) {
+      return addInput(name, sampleShape, values, false);
+    }
+
+    /**
+     * Adds an int64 input column that a model not taking it may leave out.
+     *
+     * @param name the model input it feeds
+     * @param sampleShape one sample's shape
+     * @param values {@code samples * sampleShape.size()} values, row-major
+     * @param optional whether {@link Dataset#forModelInputs} may drop it
+     * @return this builder
+     */
+    public Builder addInput(String name, SampleShape sampleShape, long[] values, boolean optional) {
+      columns.add(
+          new Column(
+              new Input(name, Tensor.Type.INT64, sampleShape, optional),
+              Math.toIntExact(sampleShape.size()),
+              null,
+              values));
+      return this;
+    }
+
+    /**
+     * Declares axis 1 of every input a padded token axis: sample {@code i} holds {@code lengths[i]}
+     * tokens, the rest is padding; batches are cut to their longest sample. Not copied.
+     *
+     * @param lengths one length per sample, from 1 to the padded length
+     * @return this builder
+     */
+    public Builder optSequenceLengths(int[] lengths) {
+      this.lengths = lengths;
       return this;
     }
 
@@ -444,7 +784,7 @@ public final class Dataset {
     }
 
     /**
-     * Sets the shape each sample has in its source.
+     * Sets the shape each sample of feature rows has in its source.
      *
      * @param shape a shape of {@code featureCount} values
      * @return this builder
@@ -487,14 +827,88 @@ public final class Dataset {
       if (name == null || name.isBlank()) {
         throw new IllegalArgumentException("Give the data set a name with setName");
       }
-      if (features == null || features.length == 0 || featureCount < 1) {
+      List<Column> cols = columns;
+      if (features != null) {
+        if (!columns.isEmpty()) {
+          throw new IllegalArgumentException(
+              "Give the data set either feature rows (setFeatures) or named inputs (addInput)");
+        }
+        if (features.length == 0 || featureCount < 1) {
+          throw new IllegalArgumentException("The data set " + name + " needs at least one sample");
+        }
+        if (features.length % featureCount != 0) {
+          throw new IllegalArgumentException(
+              features.length
+                  + " values are not a whole number of "
+                  + featureCount
+                  + "-value rows");
+        }
+        cols =
+            List.of(
+                new Column(
+                    new Input(
+                        FEATURES_INPUT,
+                        Tensor.Type.FLOAT32,
+                        shape != null ? shape : SampleShape.flat(featureCount),
+                        false),
+                    featureCount,
+                    features,
+                    null));
+      }
+      if (cols.isEmpty()) {
+        throw new IllegalArgumentException(
+            "The data set " + name + " needs samples: setFeatures or addInput");
+      }
+      int n = -1;
+      List<String> names = new ArrayList<>();
+      for (Column c : cols) {
+        if (names.contains(c.input.name())) {
+          throw new IllegalArgumentException("Two inputs are named " + c.input.name());
+        }
+        names.add(c.input.name());
+        int length = c.floats != null ? c.floats.length : c.longs.length;
+        if (c.width < 1 || length % c.width != 0) {
+          throw new IllegalArgumentException(
+              "Input "
+                  + c.input.name()
+                  + ": "
+                  + length
+                  + " values are not a whole number of samples of shape "
+                  + c.input.shape());
+        }
+        int rows = length / c.width;
+        if (n >= 0 && rows != n) {
+          throw new IllegalArgumentException(
+              "Input " + c.input.name() + " holds " + rows + " samples, the first input " + n);
+        }
+        n = rows;
+      }
+      if (n < 1) {
         throw new IllegalArgumentException("The data set " + name + " needs at least one sample");
       }
-      if (features.length % featureCount != 0) {
-        throw new IllegalArgumentException(
-            features.length + " values are not a whole number of " + featureCount + "-value rows");
+      if (lengths != null) {
+        if (lengths.length != n) {
+          throw new IllegalArgumentException(n + " samples but " + lengths.length + " lengths");
+        }
+        for (Column c : cols) {
+          if (c.input.shape().rank() < 1) {
+            throw new IllegalArgumentException("Padded input " + c.input.name() + " has no axis");
+          }
+        }
+        long padded = cols.get(0).input.shape().dim(0);
+        for (int i = 0; i < n; i++) {
+          if (lengths[i] < 1 || lengths[i] > padded) {
+            throw new IllegalArgumentException(
+                "Sample " + i + " has length " + lengths[i] + " outside 1.." + padded);
+          }
+        }
+        for (Column c : cols) {
+          if (c.input.shape().dim(0) != padded) {
+            throw new IllegalArgumentException(
+                "Padded inputs differ in length: " + c.input.name() + " " + c.input.shape());
+          }
+        }
       }
-      int n = features.length / featureCount;
       if (labels != null) {
         if (labels.length != n) {
           throw new IllegalArgumentException(n + " samples but " + labels.length + " labels");
@@ -514,11 +928,11 @@ public final class Dataset {
           }
         }
       }
-      if (shape != null && shape.size() != featureCount) {
+      if (shape != null && (cols.size() != 1 || shape.size() != cols.get(0).width)) {
         throw new IllegalArgumentException(
-            "Shape " + shape + " holds " + shape.size() + " values, not " + featureCount);
+            "Shape " + shape + " holds " + shape.size() + " values, not " + cols.get(0).width);
       }
-      return new Dataset(this);
+      return new Dataset(this, cols, n);
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.lowrank.data;
 import dev.lowrank.data.internal.CsvReader;
 import dev.lowrank.data.internal.ImageFolderReader;
 import dev.lowrank.data.internal.NpyReader;
+import dev.lowrank.data.internal.TextReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -17,6 +18,13 @@ import java.util.Locale;
  *       float64, int32, int64 or uint8, C order.
  *   <li>{@code .npz}: a zip of {@code .npy} arrays, {@code x} of shape {@code (N, ...)} and,
  *       optionally, {@code y} of shape {@code (N)} with class indices (integer or integral float).
+ *       Without {@code x}, every array but {@code y} is a model input named after the model's
+ *       forward argument it feeds ({@code numpy.savez(f, input_ids=ids, attention_mask=mask)}):
+ *       integer arrays become int64 inputs, float arrays float32 ones, all with {@code N} samples
+ *       on axis 0.
+ *   <li>Text, when {@link DataOptions#tokenizer()} names a Hugging Face {@code tokenizer.json}: a
+ *       UTF-8 file, one text per line ({@code label<TAB>text} for {@code .tsv}), tokenized as
+ *       {@link TextData} describes.
  *   <li>A directory: an image folder, one sub-folder per class (sorted by name: the first is class
  *       0), holding PNG, JPEG, BMP or GIF images; see {@link DataOptions.Builder#optImageShape}.
  *       Pixels become values in [0, 1] (a gray image's stored samples / 255, a color image's sRGB
@@ -45,6 +53,13 @@ public final class Datasets {
     if (!Files.isReadable(path)) {
       throw new DataFileException(path, "cannot be read (check its permissions)");
     }
+    if (options.tokenizer().isPresent()) {
+      if (Files.isDirectory(path)) {
+        throw new DataFileException(
+            path, "is a directory; text data is a file with one text per line");
+      }
+      return TextReader.read(path, options.tokenizer().get(), options);
+    }
     if (Files.isDirectory(path)) {
       return ImageFolderReader.read(path, options);
     }
@@ -58,10 +73,17 @@ public final class Datasets {
     if (name.endsWith(".npz")) {
       return NpyReader.readNpz(path, options);
     }
+    if (name.endsWith(".txt") || name.endsWith(".tsv")) {
+      throw new DataFileException(
+          path,
+          "unknown data format without a tokenizer; for text (one text per line), give the"
+              + " tokenizer.json that turns it into tokens (--tokenizer)");
+    }
     throw new DataFileException(
         path,
         "unknown data format; use a .csv (or .csv.gz) file with a header, a NumPy .npy/.npz file,"
-            + " or a folder of images with one sub-folder per class");
+            + " a folder of images with one sub-folder per class, or a text file with a"
+            + " tokenizer");
   }
 
   /**

@@ -41,3 +41,16 @@ with open(os.path.join(here, "x-f4.npy"), "rb") as f:
     whole = f.read()
 with open(os.path.join(here, "truncated.npy"), "wb") as f:
     f.write(whole[:-10])
+
+# Named inputs (a model's forward arguments): token ids and masks of 3 samples x 5 tokens.
+ids = np.array([[101, 7, 8, 102, 0], [101, 9, 102, 0, 0], [101, 5, 6, 7, 102]], dtype="<i8")
+mask = (ids != 0).astype("<i8")
+np.savez(os.path.join(here, "tokens.npz"), input_ids=ids, attention_mask=mask, y=np.array([1, 0, 1]))
+np.savez(os.path.join(here, "tokens-i4.npz"), input_ids=ids.astype("<i4"), attention_mask=mask.astype("u1"))
+np.savez(os.path.join(here, "tokens-float.npz"), input_ids=ids, pixel_values=np.ones((3, 2, 2), "<f4"))
+nan = np.ones((3, 4), "<f4")
+nan[1, 2] = np.nan
+np.savez(os.path.join(here, "tokens-nan.npz"), input_ids=ids, features=nan)
+np.savez(os.path.join(here, "tokens-mismatch.npz"), input_ids=ids, attention_mask=mask[:2])
+np.savez(os.path.join(here, "tokens-badmask.npz"), input_ids=ids, attention_mask=mask * 2)
+np.savez(os.path.join(here, "tokens-empty.npz"), input_ids=np.zeros((0, 5), "<i8"))

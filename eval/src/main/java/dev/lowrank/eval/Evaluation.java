@@ -24,6 +24,7 @@ import dev.lowrank.eval.model.ModelInfo;
 import dev.lowrank.eval.params.DiskSize;
 import dev.lowrank.eval.params.ModelParameters;
 import dev.lowrank.eval.params.ParameterComparison;
+import dev.lowrank.eval.pooling.Pooling;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.format.ModelFileException;
@@ -53,11 +54,14 @@ import java.util.OptionalInt;
  * }</pre>
  *
  * <p>The per-sample input shape is the one given, else the one a DJL model stores, else flat
- * features. Bad input (a missing or unreadable file, a missing label column, labels outside the
- * model's outputs, empty data, data that does not fit the model's input, a compressed model whose
- * manifest records another source than the original) is reported as a {@link ModelFileException}
- * whose one-line message names the file. A compressed model without a manifest is compared anyway,
- * and the report's {@link EvalReport#warnings()} say so.
+ * features. Data of named inputs (an {@code .npz} of forward arguments, text read with a tokenizer)
+ * feeds a TorchScript model's {@code forward} arguments by name; for a text encoder returning
+ * per-token states, {@link Builder#optPooling} compares sentence embeddings. Bad input (a missing
+ * or unreadable file, a missing label column, labels outside the model's outputs, empty data, data
+ * that does not fit the model's input, a compressed model whose manifest records another source
+ * than the original) is reported as a {@link ModelFileException} whose one-line message names the
+ * file. A compressed model without a manifest is compared anyway, and the report's {@link
+ * EvalReport#warnings()} say so.
  */
 public final class Evaluation {
 
@@ -87,13 +91,13 @@ public final class Evaluation {
     b.threads.ifPresent(EngineThreads::setIntraOp);
     List<String> warnings = Provenance.check(b.original, b.compressed);
     try (Baseline base =
-            Baseline.prepare(b.original, b.data, b.inputShape, b.batchSize, b.progress);
+            Baseline.prepare(b.original, b.data, b.inputShape, b.pooling, b.batchSize, b.progress);
         InferenceModel compressed = InferenceModel.load(b.compressed)) {
       Dataset data = base.data();
       Predictions after = base.predict(compressed, "accuracy compressed");
       Fidelity fidelity = Fidelity.of(base.predictions(), after);
       Optional<AccuracyComparison> accuracy = Optional.empty();
-      if (data.labeled()) {
+      if (base.accuracy().isPresent()) {
         accuracy =
             Optional.of(
                 new AccuracyComparison(base.accuracy().orElseThrow(), Accuracy.of(after, data)));
@@ -103,7 +107,9 @@ public final class Evaluation {
       if (b.latency.isPresent()) {
         try (InferenceSession so = base.model().newSession();
             InferenceSession sc = compressed.newSession()) {
-          latency = LatencyBenchmark.run(so, sc, data, base.shape(), b.latency.get(), b.progress);
+          latency =
+              LatencyBenchmark.run(
+                  so, sc, data, base.shape(), b.pooling, b.latency.get(), b.progress);
         }
       }
       List<LayerSpectrum> spectra = List.of();
@@ -163,6 +169,7 @@ public final class Evaluation {
     private Path compressed;
     private DataSource data;
     private Optional<SampleShape> inputShape = Optional.empty();
+    private Optional<Pooling> pooling = Optional.empty();
     private Optional<LatencySettings> latency = Optional.of(LatencySettings.defaults());
     private int batchSize = 64;
     private boolean spectra = true;
@@ -226,6 +233,19 @@ public final class Evaluation {
      */
     public Builder optInputShape(SampleShape shape) {
       this.inputShape = Optional.of(shape);
+      return this;
+    }
+
+    /**
+     * Pools a text encoder's per-token outputs ({@code batch x tokens x hidden}) into sentence
+     * embeddings (default: outputs compared as the models return them). Fidelity is then measured
+     * on the embeddings (cosine to the original's, relative L2 error); labels play no part.
+     *
+     * @param pooling {@link Pooling#MEAN} (sentence-transformers) or {@link Pooling#CLS}
+     * @return this builder
+     */
+    public Builder optPooling(Pooling pooling) {
+      this.pooling = Optional.of(pooling);
       return this;
     }
 

@@ -4,6 +4,7 @@ import dev.lowrank.data.DataFileException;
 import dev.lowrank.data.DataOptions;
 import dev.lowrank.data.Dataset;
 import dev.lowrank.data.SampleShape;
+import dev.lowrank.io.InputFileException;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -36,6 +37,7 @@ public final class NpyReader {
   private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
   private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
   private static final int MAX_HEADER = 1 << 16;
+  private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private NpyReader() {}
 
@@ -46,8 +48,10 @@ public final class NpyReader {
    * @param values its values as floats, C order
    * @param dtype the NumPy type, e.g. {@code <f4}
    * @param integral whether the type is an integer type
+   * @param longs its values as int64 for an integer type (exact), else {@code null}
    */
-  public record NpyArray(long[] shape, float[] values, String dtype, boolean integral) {}
+  public record NpyArray(
+      long[] shape, float[] values, String dtype, boolean integral, long[] longs) {}
 
   /**
    * Reads a {@code .npy} file of features.
@@ -79,11 +83,7 @@ public final class NpyReader {
       ZipEntry xEntry = zip.getEntry("x.npy");
       ZipEntry yEntry = zip.getEntry("y.npy");
       if (xEntry == null) {
-        throw new DataFileException(
-            path,
-            "holds no array 'x' (arrays: "
-                + arrayNames(zip)
-                + "); save it with numpy.savez(file, x=features, y=labels)");
+        return readNamedInputs(path, zip, options);
       }
       NpyArray x;
       try (InputStream in = new BufferedInputStream(zip.getInputStream(xEntry))) {
@@ -95,7 +95,7 @@ public final class NpyReader {
         try (InputStream in = new BufferedInputStream(zip.getInputStream(yEntry))) {
           y = read(in, yEntry.getSize(), path, "array 'y'");
         }
-        b.optLabels(labels(path, x, y));
+        b.optLabels(labels(path, x.shape()[0], "'x'", y));
       }
       return b.build();
     } catch (ZipException e) {
@@ -172,11 +172,128 @@ public final class NpyReader {
       }
       byte[] raw = new byte[(int) bytes];
       data.readFully(raw);
-      return new NpyArray(shape, type.decode(raw, (int) count), dtype, type.integral);
+      return new NpyArray(
+          shape,
+          type.decode(raw, (int) count),
+          dtype,
+          type.integral,
+          type.integral ? type.decodeLongs(raw, (int) count) : null);
     } catch (EOFException e) {
       throw new DataFileException(path, what + " is truncated", e);
     } catch (ArithmeticException e) {
       throw new DataFileException(path, what + " declares an impossibly large shape", e);
+    }
+  }
+
+  /**
+   * Reads an archive whose arrays (other than {@code y}) are model inputs named after the model's
+   * forward arguments, e.g. {@code input_ids} and {@code attention_mask}: integer arrays become
+   * int64 inputs, float arrays float32 ones.
+   */
+  private static Dataset readNamedInputs(Path path, ZipFile zip, DataOptions options)
+      throws DataFileException, IOException {
+    List<ZipEntry> entries = new ArrayList<>();
+    Enumeration<? extends ZipEntry> all = zip.entries();
+    while (all.hasMoreElements()) {
+      ZipEntry e = all.nextElement();
+      if (!e.isDirectory()) {
+        entries.add(e);
+      }
+    }
+    Dataset.Builder b =
+        Dataset.builder().setName(path.getFileName().toString()).optSource(path).optFormat("npz");
+    long n = -1;
+    String first = null;
+    NpyArray y = null;
+    List<String> names = new ArrayList<>();
+    List<NpyArray> arrays = new ArrayList<>();
+    for (ZipEntry e : entries) {
+      String file = e.getName();
+      if (!file.endsWith(".npy")) {
+        throw new DataFileException(
+            path, "entry " + InputFileException.quote(file) + " is not a .npy array");
+      }
+      String name = file.substring(0, file.length() - 4);
+      if (!VALID_NAME.matcher(name).matches()) {
+        throw new DataFileException(
+            path,
+            "array "
+                + InputFileException.quote(name)
+                + " is not named like a forward argument (letters, digits, _)");
+      }
+      String what = "array '" + name + "'";
+      NpyArray a;
+      try (InputStream in = new BufferedInputStream(zip.getInputStream(e))) {
+        a = read(in, e.getSize(), path, what);
+      }
+      if (name.equals("y")) {
+        y = a;
+        continue;
+      }
+      names.add(name);
+      arrays.add(a);
+    }
+    for (int k = 0; k < arrays.size(); k++) {
+      if (arrays.get(k).shape().length < 2) {
+        throw new DataFileException(
+            path,
+            "holds no array 'x' (arrays: "
+                + arrayNames(zip)
+                + "), and array '"
+                + names.get(k)
+                + "' of shape "
+                + shapeText(arrays.get(k).shape())
+                + " is no model input (inputs have a sample axis and at least one more); save"
+                + " features as numpy.savez(file, x=features, y=labels), or name the arrays after"
+                + " the model's forward arguments (input_ids=..., attention_mask=...)");
+      }
+    }
+    for (int k = 0; k < arrays.size(); k++) {
+      String name = names.get(k);
+      String what = "array '" + name + "'";
+      NpyArray a = arrays.get(k);
+      if (a.shape()[0] == 0 || a.values().length == 0) {
+        throw new DataFileException(path, what + " holds no samples");
+      }
+      if (n >= 0 && a.shape()[0] != n) {
+        throw new DataFileException(
+            path, what + " holds " + a.shape()[0] + " samples but '" + first + "' holds " + n);
+      }
+      if (n < 0) {
+        n = a.shape()[0];
+        first = name;
+      }
+      SampleShape sample = SampleShape.of(Arrays.copyOfRange(a.shape(), 1, a.shape().length));
+      if (a.integral()) {
+        if (name.equals("attention_mask")) {
+          for (long v : a.longs()) {
+            if (v != 0 && v != 1) {
+              throw new DataFileException(
+                  path, what + " holds " + v + "; an attention mask holds 0 and 1 only");
+            }
+          }
+        }
+        b.addInput(name, sample, a.longs());
+      } else {
+        checkFinite(path, what, a);
+        b.addInput(name, sample, a.values());
+      }
+    }
+    if (y != null && !options.unlabeled()) {
+      b.optLabels(labels(path, n, "'" + first + "'", y));
+    }
+    return b.build();
+  }
+
+  private static void checkFinite(Path path, String what, NpyArray a) throws DataFileException {
+    float[] v = a.values();
+    int width = (int) (v.length / a.shape()[0]);
+    for (int i = 0; i < v.length; i++) {
+      if (!Float.isFinite(v[i])) {
+        throw new DataFileException(
+            path,
+            what + " sample " + (i / width) + " holds " + v[i] + "; every value must be finite");
+      }
     }
   }
 
@@ -210,15 +327,17 @@ public final class NpyReader {
     return b;
   }
 
-  private static int[] labels(Path path, NpyArray x, NpyArray y) throws DataFileException {
-    long n = x.shape()[0];
+  private static int[] labels(Path path, long n, String inputs, NpyArray y)
+      throws DataFileException {
     boolean column = y.shape().length == 2 && y.shape()[1] == 1;
     if (!(y.shape().length == 1 || column) || y.shape()[0] != n) {
       throw new DataFileException(
           path,
           "array 'y' has shape "
               + shapeText(y.shape())
-              + " but 'x' holds "
+              + " but "
+              + inputs
+              + " holds "
               + n
               + " samples; y must have shape ("
               + n
@@ -331,6 +450,22 @@ public final class NpyReader {
                   + dtype
                   + "; use float32, float64, int32, int64 or uint8 (little-endian)");
       }
+    }
+
+    long[] decodeLongs(byte[] raw, int count) {
+      ByteBuffer buf = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+      long[] out = new long[count];
+      for (int i = 0; i < count; i++) {
+        out[i] =
+            switch (this) {
+              case I1 -> buf.get();
+              case U1 -> Byte.toUnsignedInt(buf.get());
+              case I4 -> buf.getInt();
+              case I8 -> buf.getLong();
+              case F4, F8 -> throw new IllegalStateException("not an integer type: " + this);
+            };
+      }
+      return out;
     }
 
     float[] decode(byte[] raw, int count) {

@@ -2,10 +2,14 @@ package dev.lowrank.eval.accuracy;
 
 import dev.lowrank.data.Dataset;
 import dev.lowrank.data.SampleShape;
+import dev.lowrank.data.Tensor;
 import dev.lowrank.eval.model.InferenceSession;
 import dev.lowrank.eval.model.Outputs;
+import dev.lowrank.eval.pooling.Pooling;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.format.ModelFileException;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * A model's scores for every sample of a data set: {@code samples} rows of {@code width} values
@@ -36,7 +40,7 @@ public final class Predictions {
   }
 
   /**
-   * Runs a model over a data set.
+   * Runs a model over a data set of feature rows.
    *
    * @param session the model's session
    * @param data the samples
@@ -55,7 +59,34 @@ public final class Predictions {
       Progress progress,
       String label)
       throws ModelFileException {
-    if (shape.size() != data.featureCount()) {
+    return compute(session, data, shape, Optional.empty(), batchSize, progress, label);
+  }
+
+  /**
+   * Runs a model over a data set: feature rows fed at {@code shape}, named inputs (token ids,
+   * masks) at their own shapes, and per-token outputs pooled into sentence embeddings when a
+   * pooling is given.
+   *
+   * @param session the model's session
+   * @param data the samples
+   * @param shape the per-sample input shape of feature rows (unused for named inputs)
+   * @param pooling how per-token outputs become one embedding per sample, or empty
+   * @param batchSize samples per batch
+   * @param progress where to report batches done
+   * @param label the progress label
+   * @return the scores (or embeddings)
+   * @throws ModelFileException if the model fails on a batch, or its output width changes
+   */
+  public static Predictions compute(
+      InferenceSession session,
+      Dataset data,
+      SampleShape shape,
+      Optional<Pooling> pooling,
+      int batchSize,
+      Progress progress,
+      String label)
+      throws ModelFileException {
+    if (data.hasFeatureRows() && shape.size() != data.featureCount()) {
       throw new IllegalArgumentException(
           "The shape " + shape + " does not hold " + data.featureCount() + " features");
     }
@@ -63,17 +94,25 @@ public final class Predictions {
       throw new IllegalArgumentException("The batch size must be at least 1, got " + batchSize);
     }
     int n = data.size();
-    int f = data.featureCount();
     long batches = (n + batchSize - 1) / batchSize;
-    float[] buffer = new float[Math.multiplyExact(batchSize, f)];
     float[] scores = null;
     int width = 0;
     try (Progress.Step step = progress.start(label, batches)) {
       for (int start = 0; start < n; start += batchSize) {
         int count = Math.min(batchSize, n - start);
-        float[] x = count == batchSize ? buffer : new float[count * f];
-        data.copyRows(start, count, x);
-        Outputs out = session.run(x, count, shape);
+        List<Tensor> x = data.batch(start, count, shape);
+        Outputs out = session.run(x, pooling);
+        if (data.paddedSequences()
+            && pooling.isEmpty()
+            && out.shape().length == 3
+            && out.shape()[1] == x.get(0).dim(1)) {
+          throw new ModelFileException(
+              session.path(),
+              "returns per-token states of shape "
+                  + java.util.Arrays.toString(out.shape())
+                  + " for text; give a pooling (--pooling mean or cls) to compare sentence"
+                  + " embeddings");
+        }
         if (scores == null) {
           width = out.width();
           scores = new float[Math.multiplyExact(n, width)];

@@ -14,6 +14,7 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.util.Pair;
 import dev.lowrank.data.SampleShape;
+import dev.lowrank.eval.model.internal.ForwardSignature;
 import dev.lowrank.eval.model.internal.ModelPaths;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.djl.DjlLoader;
@@ -127,6 +128,20 @@ public final class InferenceModel implements AutoCloseable {
     } catch (IllegalStateException | UnsupportedOperationException | IllegalArgumentException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Returns the names of the model's inputs in order, when the file says: a TorchScript file's
+   * {@code forward} arguments after {@code self} (e.g. {@code input_ids, attention_mask}). DJL
+   * block models take their inputs by position and name none.
+   *
+   * @return the input names, or an empty list when unknown
+   */
+  public List<String> inputNames() {
+    if (!format.equals(ModelPaths.TORCHSCRIPT)) {
+      return List.of();
+    }
+    return ForwardSignature.read(path).orElse(List.of());
   }
 
   /**
