@@ -1,5 +1,6 @@
 package dev.lowrank.format.onnx.internal;
 
+import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxTensorLike;
@@ -69,13 +70,14 @@ final class OnnxRunner implements ModelRunner {
   private final List<String> outputs;
   private final List<OnnxTensor> externals = new ArrayList<>();
   private final Map<String, OnnxTensor> overrides = new LinkedHashMap<>();
+  private final Map<String, OnnxTensor> defaults = new LinkedHashMap<>();
   private final ModelProto base;
   private final Map<String, OnnxTensorLike> externalInitializers = new LinkedHashMap<>();
   private OrtSession.SessionOptions options;
   private OrtSession session;
   private List<String> inputNames;
   private Map<String, TensorInfo> inputInfo;
-  private boolean overridable;
+  private boolean weightInputs;
 
   OnnxRunner(OnnxModel model, Set<String> observedLayers) throws ModelFileException {
     this.model = model;
@@ -189,13 +191,25 @@ final class OnnxRunner implements ModelRunner {
         });
   }
 
-  /** (Re)builds the session, with every dense float32 weight overridable if asked. */
-  private void createSession(boolean withOverridableWeights) throws OrtException {
+  /**
+   * (Re)builds the session; with {@code weightsAsInputs}, every dense float32 layer weight is
+   * removed from the initializers and declared as a graph input instead, fed on every run (by its
+   * original values, or by those {@link #setWeights} gave). ONNX Runtime's Java API does not feed
+   * overridable initializers, so the weights become plain inputs.
+   */
+  private void createSession(boolean weightsAsInputs) throws OrtException, ModelFileException {
     ModelProto m = base;
-    if (withOverridableWeights) {
+    Map<String, OnnxTensorLike> injected = new LinkedHashMap<>(externalInitializers);
+    if (weightsAsInputs) {
+      Set<String> fed = new LinkedHashSet<>();
       GraphProto.Builder g = m.getGraph().toBuilder();
       for (OnnxLayer l : overridableLayers()) {
         TensorProto w = model.graph().initializers().get(l.weight());
+        fed.add(w.getName());
+        injected.remove(w.getName());
+        if (!defaults.containsKey(w.getName())) {
+          defaults.put(w.getName(), weightTensor(w));
+        }
         TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
         for (long d : w.getDimsList()) {
           shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
@@ -210,6 +224,13 @@ final class OnnxRunner implements ModelRunner {
                                 .setElemType(TensorProto.DataType.FLOAT_VALUE)
                                 .setShape(shape))));
       }
+      List<TensorProto> kept = new ArrayList<>();
+      for (TensorProto t : g.getInitializerList()) {
+        if (!fed.contains(t.getName())) {
+          kept.add(t);
+        }
+      }
+      g.clearInitializer().addAllInitializer(kept);
       m = m.toBuilder().setGraph(g).build();
     }
     ByteBuffer bytes = ByteBuffer.allocateDirect(m.getSerializedSize());
@@ -224,23 +245,18 @@ final class OnnxRunner implements ModelRunner {
     OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
     try {
       opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-      if (!externalInitializers.isEmpty()) {
-        opts.addExternalInitializers(externalInitializers);
+      if (!injected.isEmpty()) {
+        opts.addExternalInitializers(injected);
       }
       OrtSession s = env.createSession(bytes, opts);
       closeSession();
       session = s;
       options = opts;
-      overridable = withOverridableWeights;
+      weightInputs = weightsAsInputs;
       inputNames = new ArrayList<>();
       inputInfo = new LinkedHashMap<>();
-      Map<String, ai.onnxruntime.NodeInfo> info = session.getInputInfo();
-      Set<String> weights = new java.util.HashSet<>();
-      for (OnnxLayer l : overridableLayers()) {
-        weights.add(l.weight());
-      }
-      for (Map.Entry<String, ai.onnxruntime.NodeInfo> e : info.entrySet()) {
-        if (model.graph().initializers().containsKey(e.getKey()) || weights.contains(e.getKey())) {
+      for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
+        if (model.graph().initializers().containsKey(e.getKey())) {
           continue;
         }
         inputNames.add(e.getKey());
@@ -252,6 +268,27 @@ final class OnnxRunner implements ModelRunner {
       opts.close();
       throw e;
     }
+  }
+
+  /** A weight's original values as a tensor, from the mapped file where they are raw bytes. */
+  private OnnxTensor weightTensor(TensorProto w) throws OrtException, ModelFileException {
+    long[] dims = w.getDimsList().stream().mapToLong(Long::longValue).toArray();
+    String where = "initializer " + InputFileException.quote(w.getName());
+    if (w.getRawData().isEmpty() && !ExternalData.isExternal(w)) {
+      FloatMatrix values = TensorData.readMatrix(model.file(), w, false, where);
+      return OnnxTensor.createTensor(env, direct(TensorData.littleEndian(values, false)), dims);
+    }
+    ByteBuffer raw = TensorData.rawBytes(model.file(), w, where);
+    if (!raw.isDirect()) {
+      raw = direct(raw);
+    }
+    return OnnxTensor.createTensor(env, raw, dims, OnnxJavaType.FLOAT);
+  }
+
+  private static ByteBuffer direct(ByteBuffer heap) {
+    ByteBuffer d = ByteBuffer.allocateDirect(heap.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+    d.put(heap.duplicate()).flip();
+    return d;
   }
 
   private List<OnnxLayer> overridableLayers() {
@@ -297,7 +334,10 @@ final class OnnxRunner implements ModelRunner {
         feed.put(name, toOrt(name, inputs.get(i)));
       }
       Map<String, OnnxTensor> all = new LinkedHashMap<>(feed);
-      all.putAll(overrides);
+      if (weightInputs) {
+        all.putAll(defaults);
+        all.putAll(overrides);
+      }
       Set<String> wanted = new LinkedHashSet<>(outputs);
       wanted.addAll(fetched);
       try (OrtSession.Result result = session.run(all, wanted)) {
@@ -504,7 +544,7 @@ final class OnnxRunner implements ModelRunner {
       chosen.put(e.getKey(), l);
     }
     try {
-      if (!overridable) {
+      if (!weightInputs) {
         createSession(true);
       }
       for (Map.Entry<String, OnnxLayer> e : chosen.entrySet()) {
@@ -520,7 +560,7 @@ final class OnnxRunner implements ModelRunner {
                 : new long[] {w.rows(), w.cols()};
         overrides.put(l.weight(), OnnxTensor.createTensor(env, direct.asFloatBuffer(), dims));
       }
-    } catch (OrtException e) {
+    } catch (OrtException | ModelFileException e) {
       resetWeights();
       throw new IllegalStateException(
           "ONNX Runtime cannot take replaced weights for " + model.path() + ": " + oneLine(e), e);
@@ -552,6 +592,8 @@ final class OnnxRunner implements ModelRunner {
     } catch (OrtException e) {
       throw new IllegalStateException("ONNX Runtime failed to close a session: " + oneLine(e), e);
     } finally {
+      defaults.values().forEach(OnnxTensor::close);
+      defaults.clear();
       externals.forEach(OnnxTensor::close);
       externals.clear();
     }
