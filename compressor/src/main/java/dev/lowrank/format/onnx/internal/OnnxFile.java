@@ -2,6 +2,7 @@ package dev.lowrank.format.onnx.internal;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.onnx.internal.proto.OnnxProto.ModelProto;
 import dev.lowrank.io.InputFileException;
@@ -60,7 +61,9 @@ final class OnnxFile {
                 + " in external data files)");
       }
       MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-      CodedInputStream in = CodedInputStream.newInstance(mapped);
+      // A stream over an immutable buffer (which only a wrapping ByteString gives) lets the
+      // parser's bytes fields alias the mapping instead of copying it.
+      CodedInputStream in = UnsafeByteOperations.unsafeWrap(mapped).newCodedInput();
       in.enableAliasing(true);
       model = ModelProto.parseFrom(in);
     } catch (InvalidProtocolBufferException e) {
