@@ -196,6 +196,8 @@ class OnnxRunnerTest {
     Path model = OnnxFixtures.get("edge.onnx").copyTo(dir);
     try (SourceModel m = ModelFormats.open(model)) {
       assertThrows(IllegalArgumentException.class, () -> m.runner(Set.of("no-such-layer")));
+      assertThrows(IllegalArgumentException.class, () -> m.runner(Set.of("quant")));
+      assertThrows(IllegalArgumentException.class, () -> m.runner(Set.of("half")));
       try (ModelRunner r = m.runner(Set.of())) {
         assertThrows(
             IllegalArgumentException.class,

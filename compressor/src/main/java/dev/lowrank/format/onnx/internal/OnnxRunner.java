@@ -89,6 +89,16 @@ final class OnnxRunner implements ModelRunner {
           throw new IllegalArgumentException(
               "Layer " + l.name() + " multiplies a constant; there is no input to observe");
         }
+        TensorProto w = graph.initializers().get(l.weight());
+        if (l.layer().lowRank().isEmpty()
+            && (w == null || w.getDataType() != TensorProto.DataType.FLOAT_VALUE)) {
+          throw new IllegalArgumentException(
+              "Layer "
+                  + l.name()
+                  + " does not multiply float32 values ("
+                  + l.layer().ineligible().orElse("not a float32 weight")
+                  + "); observe float32 layers only");
+        }
         observed.add(l);
       }
     }
