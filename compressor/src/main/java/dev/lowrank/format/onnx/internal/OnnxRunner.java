@@ -55,11 +55,13 @@ import java.util.Set;
  * inlined). The copy is serialized into a direct buffer, never written to disk.
  *
  * <p>{@link #setWeights} replaces a layer's {@code W} by feeding it: the first call rebuilds the
- * session once with every dense float32 layer weight also declared as a graph input (an overridable
- * initializer), after which each call only creates the new weight tensors and each run feeds them.
- * The cost: one more session build (about as long as the first), and since ONNX Runtime cannot
- * treat overridable weights as constants, it no longer pre-packs them for its matrix kernels, so
- * runs after the first {@code setWeights} are somewhat slower (measured in the README).
+ * session once with every dense float32 layer weight turned from an initializer into a graph input
+ * (ONNX Runtime's Java API does not feed overridable initializers), after which each call only
+ * creates the new weight tensors, and each run feeds every weight (the original ones straight from
+ * the mapped file). The cost: one more session build (about as long as the first), the new tensors
+ * (the weights transposed into ONNX's layout), and since ONNX Runtime cannot treat fed weights as
+ * constants, it no longer pre-packs them for its matrix kernels, so runs after the first {@code
+ * setWeights} are slower (measured in the README).
  */
 final class OnnxRunner implements ModelRunner {
 
@@ -213,7 +215,7 @@ final class OnnxRunner implements ModelRunner {
     if (weightsAsInputs) {
       Set<String> fed = new LinkedHashSet<>();
       GraphProto.Builder g = m.getGraph().toBuilder();
-      for (OnnxLayer l : overridableLayers()) {
+      for (OnnxLayer l : settableLayers()) {
         TensorProto w = model.graph().initializers().get(l.weight());
         fed.add(w.getName());
         injected.remove(w.getName());
@@ -301,7 +303,7 @@ final class OnnxRunner implements ModelRunner {
     return d;
   }
 
-  private List<OnnxLayer> overridableLayers() {
+  private List<OnnxLayer> settableLayers() {
     List<OnnxLayer> out = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
     for (OnnxLayer l : model.scanned()) {
@@ -536,7 +538,7 @@ final class OnnxRunner implements ModelRunner {
       return;
     }
     Map<String, OnnxLayer> chosen = new LinkedHashMap<>();
-    List<OnnxLayer> settable = overridableLayers();
+    List<OnnxLayer> settable = settableLayers();
     for (Map.Entry<String, FloatMatrix> e : weights.entrySet()) {
       OnnxLayer l = model.layer(e.getKey());
       if (!settable.contains(l)) {
