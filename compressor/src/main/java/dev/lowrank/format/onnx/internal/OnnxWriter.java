@@ -1,6 +1,6 @@
 package dev.lowrank.format.onnx.internal;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormat;
@@ -331,7 +331,8 @@ final class OnnxWriter {
     if (data != null) {
       return data.put(header, bytes);
     }
-    return header.toBuilder().setRawData(ByteString.copyFrom(bytes)).build();
+    // The buffer is new and never written again: the tensor may hold it without a copy.
+    return header.toBuilder().setRawData(UnsafeByteOperations.unsafeWrap(bytes)).build();
   }
 
   /** Adds the two products that replace one layer's node. */
