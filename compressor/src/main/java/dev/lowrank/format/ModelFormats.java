@@ -1,6 +1,7 @@
 package dev.lowrank.format;
 
 import dev.lowrank.format.djl.DjlModelFormat;
+import dev.lowrank.format.onnx.OnnxModelFormat;
 import dev.lowrank.format.torchscript.TorchScriptModelFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,8 @@ public final class ModelFormats {
   private static final DjlModelFormat DJL = new DjlModelFormat();
 
   /** Every format, in detection order: a new format is one more entry here. */
-  private static final List<ModelFormat> FORMATS = List.of(DJL, new TorchScriptModelFormat());
+  private static final List<ModelFormat> FORMATS =
+      List.of(DJL, new TorchScriptModelFormat(), new OnnxModelFormat());
 
   private ModelFormats() {}
 
@@ -55,8 +57,9 @@ public final class ModelFormats {
     }
     throw new ModelFileException(
         path,
-        "not a model lowrank can read: expected a TorchScript file (.pt, a zip with data.pkl) or"
-            + " a DJL model directory (serving.properties with a blockFactory, and a .params file)");
+        "not a model lowrank can read: expected a TorchScript file (.pt, a zip with data.pkl), an"
+            + " ONNX file (.onnx) or a DJL model directory (serving.properties with a"
+            + " blockFactory, and a .params file)");
   }
 
   /**

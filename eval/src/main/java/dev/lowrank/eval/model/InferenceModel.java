@@ -16,6 +16,7 @@ import ai.djl.util.Pair;
 import dev.lowrank.data.SampleShape;
 import dev.lowrank.eval.model.internal.ForwardSignature;
 import dev.lowrank.eval.model.internal.ModelPaths;
+import dev.lowrank.eval.model.internal.OnnxInputs;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.djl.DjlLoader;
 import java.io.IOException;
@@ -28,13 +29,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A model loaded for inference through DJL's {@link Criteria} (engine PyTorch, {@code NDList} in
- * and out, {@link NoopTranslator}), as an inference service loads it:
+ * A model loaded for inference through DJL's {@link Criteria} ({@code NDList} in and out, {@link
+ * NoopTranslator}), as an inference service loads it:
  *
  * <ul>
  *   <li>a DJL block model: a directory with {@code serving.properties} naming a {@code
- *       blockFactory} (whose class must be on the classpath) and a {@code <name>-0000.params};
- *   <li>a TorchScript file ({@code .pt}, a zip written by {@code torch.jit.save}).
+ *       blockFactory} (whose class must be on the classpath) and a {@code <name>-0000.params}
+ *       (engine PyTorch);
+ *   <li>a TorchScript file ({@code .pt}, a zip written by {@code torch.jit.save}; engine PyTorch);
+ *   <li>an ONNX file ({@code .onnx}, with its external data files next to it; engine OnnxRuntime).
  * </ul>
  *
  * <p>A DJL directory's block factory and parameter file are checked first, and a load that fails
@@ -58,7 +61,7 @@ public final class InferenceModel implements AutoCloseable {
   /**
    * Loads a model.
    *
-   * @param path a DJL model directory (or its {@code .params} file) or a TorchScript file
+   * @param path a DJL model directory (or its {@code .params} file), a TorchScript or an ONNX file
    * @return the loaded model, to be closed by the caller
    * @throws ModelFileException if the path is missing or DJL cannot load it
    */
@@ -71,7 +74,7 @@ public final class InferenceModel implements AutoCloseable {
         Criteria.builder()
             .setTypes(NDList.class, NDList.class)
             .optModelPath(located.modelPath())
-            .optEngine("PyTorch")
+            .optEngine(located.format().equals(ModelPaths.ONNX) ? "OnnxRuntime" : "PyTorch")
             .optTranslator(new NoopTranslator());
     located.modelName().ifPresent(criteria::optModelName);
     if (located.format().equals(ModelPaths.TORCHSCRIPT)) {
@@ -97,7 +100,7 @@ public final class InferenceModel implements AutoCloseable {
   }
 
   /**
-   * Returns the model's format: {@code djl} or {@code torchscript}.
+   * Returns the model's format: {@code djl}, {@code torchscript} or {@code onnx}.
    *
    * @return the format name
    */
@@ -107,14 +110,18 @@ public final class InferenceModel implements AutoCloseable {
 
   /**
    * Returns the per-sample input shape the model stores: a DJL block model records the shape it was
-   * initialized with (the batch axis dropped); TorchScript files record none.
+   * initialized with (the batch axis dropped), an ONNX file the shape of its one input when every
+   * axis but the batch is fixed; TorchScript files record none.
    *
    * @return the stored input shape, or empty
    */
   public Optional<SampleShape> storedInputShape() {
     Block block = model.getBlock();
     try {
-      Shape[] shapes = block == null ? null : block.getInputShapes();
+      Shape[] shapes =
+          format.equals(ModelPaths.ONNX)
+              ? OnnxInputs.shapes(path)
+              : block == null ? null : block.getInputShapes();
       if (shapes == null || shapes.length != 1 || shapes[0] == null || shapes[0].dimension() < 2) {
         return Optional.empty();
       }

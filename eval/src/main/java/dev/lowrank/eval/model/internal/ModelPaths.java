@@ -1,6 +1,7 @@
 package dev.lowrank.eval.model.internal;
 
 import dev.lowrank.format.ModelFileException;
+import dev.lowrank.format.ModelFormats;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -10,7 +11,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-/** Tells a DJL model directory from a TorchScript file and finds what DJL needs to load it. */
+/**
+ * Tells a DJL model directory from a TorchScript or ONNX file and finds what DJL needs to load it.
+ */
 public final class ModelPaths {
 
   /** The format name of DJL block models. */
@@ -19,6 +22,9 @@ public final class ModelPaths {
   /** The format name of TorchScript files. */
   public static final String TORCHSCRIPT = "torchscript";
 
+  /** The format name of ONNX files. */
+  public static final String ONNX = "onnx";
+
   private static final Pattern PARAMS = Pattern.compile("(.+)-(\\d{4})\\.params");
 
   private ModelPaths() {}
@@ -26,7 +32,7 @@ public final class ModelPaths {
   /**
    * What to hand to DJL's Criteria.
    *
-   * @param format {@link #DJL} or {@link #TORCHSCRIPT}
+   * @param format {@link #DJL}, {@link #TORCHSCRIPT} or {@link #ONNX}
    * @param modelPath the directory or file
    * @param modelName the DJL model name (the params file prefix), when it is a DJL directory
    */
@@ -35,7 +41,7 @@ public final class ModelPaths {
   /**
    * Finds the format of a model path.
    *
-   * @param path a model directory, its {@code .params} file, or a TorchScript file
+   * @param path a model directory, its {@code .params} file, a TorchScript or an ONNX file
    * @return what DJL needs
    * @throws ModelFileException if the path is missing or neither kind of model
    */
@@ -62,10 +68,14 @@ public final class ModelPaths {
     if (isZip(path)) {
       return new Located(TORCHSCRIPT, path, Optional.empty());
     }
+    if (ModelFormats.all().stream().anyMatch(f -> f.name().equals(ONNX) && f.accepts(path))) {
+      return new Located(ONNX, path, Optional.empty());
+    }
     throw new ModelFileException(
         path,
-        "not a model lowrank can read: expected a TorchScript file (.pt, a zip with data.pkl) or"
-            + " a DJL model directory (serving.properties with a blockFactory, and a .params file)");
+        "not a model lowrank can read: expected a TorchScript file (.pt, a zip with data.pkl), an"
+            + " ONNX file (.onnx) or a DJL model directory (serving.properties with a"
+            + " blockFactory, and a .params file)");
   }
 
   private static Optional<String> paramsName(Path dir, Path path) throws ModelFileException {
