@@ -167,7 +167,9 @@ public final class RandomizedSvd implements SvdBackend {
   @Override
   public TruncatedSvd decompose(FloatMatrix w, RankTarget target) {
     double energy = Inputs.checkedEnergy(w, target);
-    return LargeStack.call(() -> run(w, target, energy));
+    // Entered here, on the caller's thread, whose lease sets the count; the large-stack thread
+    // that does the work must not enter again.
+    return BlasCoordinator.call(() -> LargeStack.call(() -> run(w, target, energy)));
   }
 
   private TruncatedSvd run(FloatMatrix w, RankTarget target, double energy) {
