@@ -20,7 +20,10 @@ import org.bytedeco.openblas.global.openblas;
  *
  * <p>A lease belongs to the thread that took it and to the threads that thread creates while it is
  * open (an {@link InheritableThreadLocal}), such as the pool a compression factorizes on. A nested
- * call (a backend calling another on the same thread) passes through without waiting again.
+ * call (a backend calling another on the same thread) passes through without waiting again. A
+ * thread inside a call must not wait for another thread's call (it may never be admitted while this
+ * one runs): work handed to helper threads, such as {@link LargeStack}'s, runs inside the caller's
+ * call and must not enter again.
  */
 public final class BlasCoordinator {
 

@@ -259,8 +259,9 @@ public final class RandomizedSvd implements SvdBackend {
           // One more power iteration, from the orthonormal U of the last product.
           r = step.iterate(small).orthonormalizeKeepingR();
           t = Optional.empty();
+          NativeMatrix.Svd next = step.factorize();
           small.close();
-          small = step.factorize();
+          small = next;
           spent += iterationCost;
         }
       } finally {
