@@ -246,7 +246,7 @@ public final class RandomizedSvd implements SvdBackend {
               return step.result(small, rank, energy);
             }
             needed = verdict.iterationsNeeded();
-            if (spent > 0) {
+            if (!Double.isNaN(missingBefore)) {
               needed =
                   Math.max(
                       needed, ConvergenceCheck.iterationsAtObservedRate(missingBefore, verdict));
