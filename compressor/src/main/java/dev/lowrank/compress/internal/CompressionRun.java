@@ -5,10 +5,12 @@ import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.LayerResult;
 import dev.lowrank.compress.LayerRule;
 import dev.lowrank.compress.LayerStatus;
-import dev.lowrank.compress.Manifest;
+import dev.lowrank.compress.Compressor;
+import dev.lowrank.compress.ManifestJson;
+import dev.lowrank.runtime.ManifestFile;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.compress.Scope;
-import dev.lowrank.format.LinearLayer;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.linalg.BlasThreads;
@@ -86,11 +88,11 @@ public final class CompressionRun {
 
   private Outcome execute(Optional<String> inputFile, Optional<String> inputSha256)
       throws ModelFileException {
-    List<LinearLayer> layers = model.linearLayers();
+    List<Layer> layers = model.layers();
     validate(layers);
     List<LayerPlan> plans = new ArrayList<>();
-    List<LinearLayer> global = new ArrayList<>();
-    for (LinearLayer layer : layers) {
+    List<Layer> global = new ArrayList<>();
+    for (Layer layer : layers) {
       Optional<LayerPlan> fixed = fixedPlan(layer);
       if (fixed.isPresent()) {
         plans.add(fixed.get());
@@ -123,7 +125,7 @@ public final class CompressionRun {
     long original = model.parameterCount();
     CompressionResult result =
         new CompressionResult(
-            Manifest.toolVersion(),
+            Compressor.version(),
             model.format().name(),
             inputFile,
             inputSha256,
@@ -131,21 +133,21 @@ public final class CompressionRun {
             results,
             original,
             original - saved);
-    return new Outcome(result, store.view(layers.stream().map(LinearLayer::name).toList()), store);
+    return new Outcome(result, store.view(layers.stream().map(Layer::name).toList()), store);
   }
 
-  private void validate(List<LinearLayer> layers) {
+  private void validate(List<Layer> layers) {
     for (LayerRule rule : spec.rules()) {
-      List<LinearLayer> matched = layers.stream().filter(l -> rule.matches(l.name())).toList();
+      List<Layer> matched = layers.stream().filter(l -> rule.matches(l.name())).toList();
       if (matched.isEmpty()) {
         throw new IllegalArgumentException(
             "rule '"
                 + rule.pattern()
                 + "' matches no linear layer; the layers are: "
-                + layers.stream().map(LinearLayer::name).collect(Collectors.joining(", ")));
+                + layers.stream().map(Layer::name).collect(Collectors.joining(", ")));
       }
       if (rule.policy() instanceof RankPolicy.FixedRank fixed) {
-        for (LinearLayer l : matched) {
+        for (Layer l : matched) {
           if (spec.policyFor(l.name()) == rule.policy()
               && isCandidate(l)
               && fixed.rank() > Math.min(l.outFeatures(), l.inFeatures())) {
@@ -180,12 +182,12 @@ public final class CompressionRun {
     }
   }
 
-  private static boolean isCandidate(LinearLayer layer) {
+  private static boolean isCandidate(Layer layer) {
     return layer.lowRank().isEmpty() && layer.ineligible().isEmpty();
   }
 
   /** Plans that do not depend on the policy: already low-rank and ineligible layers. */
-  private Optional<LayerPlan> fixedPlan(LinearLayer layer) {
+  private Optional<LayerPlan> fixedPlan(Layer layer) {
     if (layer.lowRank().isPresent()) {
       return Optional.of(
           LayerPlan.keep(
@@ -194,7 +196,7 @@ public final class CompressionRun {
     return layer.ineligible().map(reason -> LayerPlan.keep(layer, reason));
   }
 
-  private LayerPlan plan(LinearLayer layer, RankPolicy policy) {
+  private LayerPlan plan(Layer layer, RankPolicy policy) {
     long n = layer.outFeatures();
     long m = layer.inFeatures();
     String source =
@@ -289,7 +291,7 @@ public final class CompressionRun {
   }
 
   private LayerResult factorize(LayerPlan plan) throws ModelFileException {
-    LinearLayer layer = plan.layer();
+    Layer layer = plan.layer();
     if (plan.target().isEmpty()) {
       LayerStatus status =
           layer.lowRank().isPresent() ? LayerStatus.LOW_RANK_INPUT : LayerStatus.DENSE;
@@ -348,7 +350,7 @@ public final class CompressionRun {
         Optional.of(svd.method()));
   }
 
-  private static LayerResult dense(LinearLayer layer, String reason, Optional<String> svd) {
+  private static LayerResult dense(Layer layer, String reason, Optional<String> svd) {
     return new LayerResult(
         layer.name(),
         layer.outFeatures(),
@@ -365,7 +367,7 @@ public final class CompressionRun {
   }
 
   /** Reads a layer's weight and refuses NaN or infinite values. */
-  static FloatMatrix readFinite(SourceModel model, LinearLayer layer) throws ModelFileException {
+  static FloatMatrix readFinite(SourceModel model, Layer layer) throws ModelFileException {
     FloatMatrix w = model.readWeight(layer);
     if (!w.isFinite()) {
       throw new ModelFileException(
