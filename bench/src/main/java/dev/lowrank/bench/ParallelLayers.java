@@ -20,6 +20,10 @@ import java.util.concurrent.Future;
  * workers and OpenBLAS threads up to the core count (and one oversubscribed combination), and
  * prints the wall time of each. The findings are in {@code docs/linalg.md} ("Threads").
  *
+ * <p>Since {@link dev.lowrank.linalg.BlasThreads} admits a call only while the threads in flight
+ * fit the cores, the combinations with more workers times threads than cores now run one call at a
+ * time; the oversubscribed figures of the docs were measured before.
+ *
  * <p>Arguments: {@code [--runs N] [--method exact|randomized|auto]}.
  */
 public final class ParallelLayers {

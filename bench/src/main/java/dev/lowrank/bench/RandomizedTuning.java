@@ -95,7 +95,10 @@ public final class RandomizedTuning {
     }
     for (int iterations = 1; iterations <= 3; iterations++) {
       SvdBackend backend =
-          new RandomizedSvd(1, new RandomizedSvd.Settings(32, 7, 32, iterations, 0.5, true));
+          new RandomizedSvd(
+              1,
+              new RandomizedSvd.Settings(
+                  32, 7, 32, iterations, 0.5, true, Double.POSITIVE_INFINITY));
       List<String> differences = new ArrayList<>();
       int cases = 0;
       for (int i = 0; i < matrices.size(); i++) {
@@ -140,7 +143,8 @@ public final class RandomizedTuning {
             32,
             3,
             0.5,
-            !(parts.length > 2 && parts[2].equals("qr")));
+            !(parts.length > 2 && parts[2].equals("qr")),
+            Double.POSITIVE_INFINITY);
     double worst = 0;
     double seconds = 0;
     double[] perCase = new double[CASES.length];

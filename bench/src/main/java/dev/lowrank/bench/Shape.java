@@ -18,6 +18,18 @@ public record Shape(int rows, int cols, int count) {
   /** BERT-base has twelve encoder layers. */
   public static final int BERT_BASE_LAYERS = 12;
 
+  /**
+   * Layers that PyTorch's default initialization leaves with a flat spectrum (issue 9): ResNet-18's
+   * fc, ViT-B/16's attention projection and MLP, and a 3 x 3 convolution of 512 channels as a
+   * matrix.
+   */
+  public static final List<Shape> DEFAULT_INIT =
+      List.of(
+          new Shape(1000, 512, 1),
+          new Shape(768, 768, 1),
+          new Shape(3072, 768, 1),
+          new Shape(512, 4608, 1));
+
   /** The square matrix of the exact-SVD comparison. */
   public static final Shape SQUARE_2048 = new Shape(2048, 2048, 1);
 

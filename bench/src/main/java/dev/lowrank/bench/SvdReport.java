@@ -12,12 +12,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.function.ToDoubleFunction;
 
 /**
  * A quick report (no JMH) of the SVD backends on trained-like matrices, next to PyTorch when {@code
  * /usr/bin/python3} has torch: the exact SVD of a 2048 x 2048 matrix, and the rank-128
- * factorization of the six weight matrices of a BERT-base encoder layer.
+ * factorization of the six weight matrices of a BERT-base encoder layer, by the randomized backend
+ * and by {@code auto} (the default, with its accuracy control); and at rank 64 the flat spectra of
+ * PyTorch's default initialization, where the control has work to do.
  *
  * <p>Run it with {@code main} (a table, or {@code --json}) or call {@link #run(Options)}. The
  * figures in {@code docs/linalg.md} come from here.
@@ -27,9 +30,12 @@ public final class SvdReport {
   /** The energy fractions whose chosen ranks the report compares with the exact ranks. */
   public static final List<Double> ENERGY_FRACTIONS = List.of(0.5, 0.8, 0.9, 0.95);
 
+  /** The rank of the default-initialization rows (issue 9: {@code compress --rank 64}). */
+  public static final int DEFAULT_INIT_RANK = 64;
+
   /** The settings of {@code torch.svd_lowrank(q = r + 10, niter = 2)}, on our implementation. */
   static final RandomizedSvd.Settings TORCH_SETTINGS =
-      new RandomizedSvd.Settings(10, 6, 32, 3, 0.5, false);
+      new RandomizedSvd.Settings(10, 6, 32, 3, 0.5, false, Double.POSITIVE_INFINITY);
 
   private SvdReport() {}
 
@@ -86,6 +92,10 @@ public final class SvdReport {
    * @param randomizedErrorRatio its rank-r Frobenius error over the Eckart-Young optimum
    * @param torchSettingsSeconds median seconds of our randomized SVD with torch's settings
    * @param torchSettingsErrorRatio its error over the optimum
+   * @param autoSeconds median seconds of {@code auto} at the rank, timed in turn with the
+   *     randomized SVD
+   * @param autoErrorRatio its error over the optimum
+   * @param autoMethod what {@code auto} ran
    */
   public record ShapeResult(
       Shape shape,
@@ -93,7 +103,30 @@ public final class SvdReport {
       double randomizedSeconds,
       double randomizedErrorRatio,
       double torchSettingsSeconds,
-      double torchSettingsErrorRatio) {}
+      double torchSettingsErrorRatio,
+      double autoSeconds,
+      double autoErrorRatio,
+      String autoMethod) {}
+
+  /**
+   * The figures of one shape with PyTorch's default initialization, at {@link #DEFAULT_INIT_RANK}.
+   *
+   * @param shape the shape
+   * @param exactSeconds median seconds of the exact SVD
+   * @param randomizedSeconds median seconds of the randomized SVD (no accuracy control)
+   * @param randomizedErrorRatio its error over the optimum
+   * @param autoSeconds median seconds of {@code auto}, timed in turn with the randomized SVD
+   * @param autoErrorRatio its error over the optimum
+   * @param autoMethod what {@code auto} ran
+   */
+  public record FlatResult(
+      Shape shape,
+      double exactSeconds,
+      double randomizedSeconds,
+      double randomizedErrorRatio,
+      double autoSeconds,
+      double autoErrorRatio,
+      String autoMethod) {}
 
   /**
    * The rank an energy target selects, fixed-precision randomized against exact.
@@ -140,6 +173,7 @@ public final class SvdReport {
    * @param square the 2048 x 2048 figures
    * @param bert the figures of the BERT-base layer shapes
    * @param energy the energy-target ranks on the BERT-base layer shapes
+   * @param flat the default-initialization figures
    * @param torch PyTorch's figures, when it ran
    * @param torchUnavailable why PyTorch did not run, when it did not
    * @param checks the ratios and their targets
@@ -150,12 +184,14 @@ public final class SvdReport {
       ShapeResult square,
       List<ShapeResult> bert,
       List<EnergyRank> energy,
+      List<FlatResult> flat,
       Optional<TorchReference> torch,
       Optional<String> torchUnavailable,
       List<Check> checks) {}
 
   /**
-   * Measures and returns the report. Takes about a minute on two cores with the defaults.
+   * Measures and returns the report. Takes about a minute and a half on two cores with the
+   * defaults.
    *
    * @param options what to measure
    * @return the figures
@@ -176,6 +212,10 @@ public final class SvdReport {
       Shape big = Shape.SQUARE_2048;
       ShapeResult square =
           measure(big, TestMatrices.trainedLike(big.rows(), big.cols(), seed), options);
+      List<FlatResult> flat = new ArrayList<>();
+      for (Shape shape : Shape.DEFAULT_INIT) {
+        flat.add(measureFlat(shape, defaultInit(shape, ++seed), options));
+      }
       TorchReference.Outcome torch =
           options
               .python()
@@ -187,9 +227,10 @@ public final class SvdReport {
           square,
           List.copyOf(bert),
           List.copyOf(energy),
+          List.copyOf(flat),
           torch.reference(),
           torch.unavailable(),
-          checks(square, bert, torch.reference()));
+          checks(square, bert, flat, torch.reference()));
     } finally {
       SvdBackends.setBlasThreads(previousThreads);
     }
@@ -228,14 +269,61 @@ public final class SvdReport {
     RankTarget target = RankTarget.leading(rank);
     SvdBackend exact = SvdBackends.exact();
     SvdBackend randomized = SvdBackends.randomized(options.seed());
+    SvdBackend auto = SvdBackends.auto(options.seed());
     SvdBackend torchSettings = new RandomizedSvd(options.seed(), TORCH_SETTINGS);
+    double[] inTurn =
+        Timing.medianSecondsInTurn(
+            () -> randomized.decompose(w, target), () -> auto.decompose(w, target), options.runs());
+    TruncatedSvd autoResult = auto.decompose(w, target);
     return new ShapeResult(
         shape,
         Timing.medianSeconds(() -> exact.decompose(w, target), options.exactRuns()),
-        Timing.medianSeconds(() -> randomized.decompose(w, target), options.runs()),
+        inTurn[0],
         error(w, randomized.decompose(w, target), rank) / optimum,
         Timing.medianSeconds(() -> torchSettings.decompose(w, target), options.runs()),
-        error(w, torchSettings.decompose(w, target), rank) / optimum);
+        error(w, torchSettings.decompose(w, target), rank) / optimum,
+        inTurn[1],
+        error(w, autoResult, rank) / optimum,
+        autoResult.method());
+  }
+
+  private static FlatResult measureFlat(Shape shape, FloatMatrix w, Options options) {
+    float[] s = SvdBackends.singularValues(w);
+    int rank = DEFAULT_INIT_RANK;
+    double tail = 0;
+    for (int i = rank; i < s.length; i++) {
+      tail += (double) s[i] * s[i];
+    }
+    double optimum = Math.sqrt(tail);
+    RankTarget target = RankTarget.leading(rank);
+    SvdBackend randomized = SvdBackends.randomized(options.seed());
+    SvdBackend auto = SvdBackends.auto(options.seed());
+    double[] inTurn =
+        Timing.medianSecondsInTurn(
+            () -> randomized.decompose(w, target), () -> auto.decompose(w, target), options.runs());
+    TruncatedSvd autoResult = auto.decompose(w, target);
+    return new FlatResult(
+        shape,
+        Timing.medianSeconds(() -> SvdBackends.exact().decompose(w, target), options.exactRuns()),
+        inTurn[0],
+        error(w, randomized.decompose(w, target), rank) / optimum,
+        inTurn[1],
+        error(w, autoResult, rank) / optimum,
+        autoResult.method());
+  }
+
+  /**
+   * Returns PyTorch's default initialization of {@code nn.Linear(cols, rows)}: independent {@code
+   * U(-1/sqrt(cols), 1/sqrt(cols))} values.
+   */
+  static FloatMatrix defaultInit(Shape shape, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    double bound = 1 / Math.sqrt(shape.cols());
+    float[] data = new float[Math.multiplyExact(shape.rows(), shape.cols())];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (float) random.nextDouble(-bound, bound);
+    }
+    return FloatMatrix.wrap(shape.rows(), shape.cols(), data);
   }
 
   private static List<EnergyRank> energyRanks(Shape shape, FloatMatrix w, Options options) {
@@ -262,7 +350,10 @@ public final class SvdReport {
   }
 
   static List<Check> checks(
-      ShapeResult square, List<ShapeResult> bert, Optional<TorchReference> torch) {
+      ShapeResult square,
+      List<ShapeResult> bert,
+      List<FlatResult> flat,
+      Optional<TorchReference> torch) {
     List<Check> checks = new ArrayList<>();
     double worstError =
         Math.max(
@@ -271,15 +362,34 @@ public final class SvdReport {
     checks.add(
         new Check(
             "randomized_error_vs_optimum",
-            "randomized rank-r error / Eckart-Young optimum, worst shape",
+            "randomized rank-r error / Eckart-Young optimum, worst trained-like shape",
             worstError,
             1.005));
+    double worstAuto =
+        Math.max(
+            Math.max(
+                square.autoErrorRatio(),
+                bert.stream().mapToDouble(ShapeResult::autoErrorRatio).max().orElse(0)),
+            flat.stream().mapToDouble(FlatResult::autoErrorRatio).max().orElse(0));
+    checks.add(
+        new Check(
+            "auto_error_vs_optimum",
+            "auto rank-r error / Eckart-Young optimum, worst shape, trained-like and default init",
+            worstAuto,
+            1.005));
     double bertRandomized = layerTotal(bert, ShapeResult::randomizedSeconds);
+    double bertExact = layerTotal(bert, ShapeResult::exactSeconds);
     checks.add(
         new Check(
             "bert_randomized_vs_exact",
             "BERT-base layer: our randomized total / our exact total",
-            bertRandomized / layerTotal(bert, ShapeResult::exactSeconds),
+            bertRandomized / bertExact,
+            0.3));
+    checks.add(
+        new Check(
+            "bert_auto_vs_exact",
+            "BERT-base layer: auto total / our exact total",
+            layerTotal(bert, ShapeResult::autoSeconds) / bertExact,
             0.3));
     if (torch.isPresent()) {
       TorchReference reference = torch.get();

@@ -15,7 +15,10 @@ import java.util.OptionalDouble;
 /** Renders an {@link SvdReport.Result} as a table or as JSON. */
 public final class SvdReportText {
 
-  /** The version of the JSON layout; bump it when fields change meaning. */
+  /**
+   * The version of the JSON layout; bump it when fields change meaning. (Version 1 gained the
+   * {@code auto_*} shape fields and {@code default_init} without a bump: additions only.)
+   */
   public static final int JSON_VERSION = 1;
 
   private SvdReportText() {}
@@ -64,12 +67,14 @@ public final class SvdReportText {
     out.append('\n');
     line(
         out,
-        "%-12s %5s | %9s %9s | %10s %8s | %10s %8s | %10s %8s",
+        "%-12s %5s | %9s %9s | %10s %8s | %10s %8s | %10s %8s | %10s %8s",
         "shape",
         "count",
         "exact s",
         "torch s",
         "rand s",
+        "err/opt",
+        "auto s",
         "err/opt",
         "tset s",
         "err/opt",
@@ -80,12 +85,14 @@ public final class SvdReportText {
     }
     line(
         out,
-        "%-12s %5s | %9s %9s | %10s %8s | %10s %8s | %10s %8s",
+        "%-12s %5s | %9s %9s | %10s %8s | %10s %8s | %10s %8s | %10s %8s",
         "BERT layer",
         "sum",
         seconds(SvdReport.layerTotal(result.bert(), ShapeResult::exactSeconds)),
         torch.map(t -> seconds(torchTotal(result.bert(), t, true))).orElse("-"),
         seconds(SvdReport.layerTotal(result.bert(), ShapeResult::randomizedSeconds)),
+        "",
+        seconds(SvdReport.layerTotal(result.bert(), ShapeResult::autoSeconds)),
         "",
         seconds(SvdReport.layerTotal(result.bert(), ShapeResult::torchSettingsSeconds)),
         "",
@@ -94,8 +101,36 @@ public final class SvdReportText {
     shapeRow(out, result.square(), torch);
     line(
         out,
-        "(rand: SvdBackends.randomized; tset: ours with torch's settings, q=r+10, 6 passes, QR;"
+        "(rand: SvdBackends.randomized; auto: SvdBackends.auto, the default, timed in turn with"
+            + " rand; tset: ours with torch's settings, q=r+10, 6 passes, QR;"
             + " lowrank: torch.svd_lowrank(q=r+10, niter=2); torch s: torch.linalg.svd)");
+    out.append('\n');
+    line(
+        out,
+        "PyTorch's default initialization, U(-1/sqrt(m), 1/sqrt(m)) (flat spectra), rank %d:",
+        SvdReport.DEFAULT_INIT_RANK);
+    line(
+        out,
+        "%-12s %9s | %10s %8s | %10s %8s  %s",
+        "shape",
+        "exact s",
+        "rand s",
+        "err/opt",
+        "auto s",
+        "err/opt",
+        "auto ran");
+    for (SvdReport.FlatResult row : result.flat()) {
+      line(
+          out,
+          "%-12s %9s | %10s %8.4f | %10s %8.4f  %s",
+          row.shape().label(),
+          seconds(row.exactSeconds()),
+          seconds(row.randomizedSeconds()),
+          row.randomizedErrorRatio(),
+          seconds(row.autoSeconds()),
+          row.autoErrorRatio(),
+          row.autoMethod());
+    }
     out.append('\n');
     line(out, "energy targets, fixed-precision randomized against the exact rank:");
     line(
@@ -176,6 +211,20 @@ public final class SvdReportText {
       energy.add(e);
     }
     root.add("energy", energy);
+    JsonArray flat = new JsonArray();
+    for (SvdReport.FlatResult row : result.flat()) {
+      JsonObject f = new JsonObject();
+      f.addProperty("shape", row.shape().label());
+      f.addProperty("rank", SvdReport.DEFAULT_INIT_RANK);
+      f.addProperty("exact_s", row.exactSeconds());
+      f.addProperty("randomized_s", row.randomizedSeconds());
+      f.addProperty("randomized_err_ratio", row.randomizedErrorRatio());
+      f.addProperty("auto_s", row.autoSeconds());
+      f.addProperty("auto_err_ratio", row.autoErrorRatio());
+      f.addProperty("auto_method", row.autoMethod());
+      flat.add(f);
+    }
+    root.add("default_init", flat);
     result
         .torch()
         .ifPresent(
@@ -206,6 +255,9 @@ public final class SvdReportText {
     o.addProperty("exact_s", row.exactSeconds());
     o.addProperty("randomized_s", row.randomizedSeconds());
     o.addProperty("randomized_err_ratio", row.randomizedErrorRatio());
+    o.addProperty("auto_s", row.autoSeconds());
+    o.addProperty("auto_err_ratio", row.autoErrorRatio());
+    o.addProperty("auto_method", row.autoMethod());
     o.addProperty("torch_settings_s", row.torchSettingsSeconds());
     o.addProperty("torch_settings_err_ratio", row.torchSettingsErrorRatio());
     torch.ifPresent(
@@ -222,13 +274,15 @@ public final class SvdReportText {
     Optional<TorchReference.Row> t = torch.map(r -> r.row(row.shape()));
     line(
         out,
-        "%-12s %5d | %9s %9s | %10s %8.4f | %10s %8.4f | %10s %8s",
+        "%-12s %5d | %9s %9s | %10s %8.4f | %10s %8.4f | %10s %8.4f | %10s %8s",
         row.shape().label(),
         row.shape().count(),
         seconds(row.exactSeconds()),
         t.map(r -> seconds(r.exactSeconds())).orElse("-"),
         seconds(row.randomizedSeconds()),
         row.randomizedErrorRatio(),
+        seconds(row.autoSeconds()),
+        row.autoErrorRatio(),
         seconds(row.torchSettingsSeconds()),
         row.torchSettingsErrorRatio(),
         t.map(r -> seconds(r.lowrankSeconds())).orElse("-"),

@@ -23,11 +23,20 @@ class SvdReportTest {
 
   private static final List<ShapeResult> BERT =
       List.of(
-          new ShapeResult(Shape.BERT_BASE_LAYER.get(0), 0.10, 0.02, 1.003, 0.015, 1.013),
-          new ShapeResult(Shape.BERT_BASE_LAYER.get(1), 0.30, 0.06, 1.004, 0.05, 1.012),
-          new ShapeResult(Shape.BERT_BASE_LAYER.get(2), 0.20, 0.06, 1.002, 0.05, 1.012));
+          new ShapeResult(
+              Shape.BERT_BASE_LAYER.get(0), 0.10, 0.02, 1.003, 0.015, 1.013, 0.021, 1.003, "r"),
+          new ShapeResult(
+              Shape.BERT_BASE_LAYER.get(1), 0.30, 0.06, 1.004, 0.05, 1.012, 0.062, 1.004, "r"),
+          new ShapeResult(
+              Shape.BERT_BASE_LAYER.get(2), 0.20, 0.06, 1.002, 0.05, 1.012, 0.061, 1.002, "r"));
   private static final ShapeResult SQUARE =
-      new ShapeResult(Shape.SQUARE_2048, 2.0, 0.08, 1.002, 0.07, 1.009);
+      new ShapeResult(Shape.SQUARE_2048, 2.0, 0.08, 1.002, 0.07, 1.009, 0.081, 1.002, "r");
+  private static final List<SvdReport.FlatResult> FLAT =
+      List.of(
+          new SvdReport.FlatResult(
+              Shape.DEFAULT_INIT.get(0), 0.04, 0.005, 1.0088, 0.012, 1.0028, "randomized"),
+          new SvdReport.FlatResult(
+              Shape.DEFAULT_INIT.get(3), 0.3, 0.05, 1.0095, 0.2, 1.0041, "exact-fallback"));
 
   private static TorchReference torch(double lowrank) {
     return new TorchReference(
@@ -49,12 +58,18 @@ class SvdReportTest {
 
   @Test
   void checksCompareTheLayerTotalsAndTheWorstError() {
-    Map<String, Check> checks = byName(SvdReport.checks(SQUARE, BERT, Optional.of(torch(0.02))));
-    assertEquals(4, checks.size());
+    Map<String, Check> checks =
+        byName(SvdReport.checks(SQUARE, BERT, FLAT, Optional.of(torch(0.02))));
+    assertEquals(6, checks.size());
     // randomized total 4 * 0.02 + 0.06 + 0.06 = 0.20; exact total 4 * 0.1 + 0.3 + 0.2 = 0.9
     assertEquals(0.2 / 0.9, checks.get("bert_randomized_vs_exact").value(), 1e-12);
     assertTrue(checks.get("bert_randomized_vs_exact").met());
+    // auto total 4 * 0.021 + 0.062 + 0.061 = 0.207
+    assertEquals(0.207 / 0.9, checks.get("bert_auto_vs_exact").value(), 1e-12);
     assertEquals(1.004, checks.get("randomized_error_vs_optimum").value(), 1e-12);
+    // The default-initialization rows count for auto only.
+    assertEquals(1.0041, checks.get("auto_error_vs_optimum").value(), 1e-12);
+    assertTrue(checks.get("auto_error_vs_optimum").met());
     assertEquals(2.0 / 1.25, checks.get("exact_vs_torch_2048").value(), 1e-12);
     // torch total 6 * 0.02 = 0.12 < 0.20: missed.
     assertEquals(0.2 / 0.12, checks.get("bert_randomized_vs_torch_lowrank").value(), 1e-12);
@@ -63,9 +78,13 @@ class SvdReportTest {
 
   @Test
   void withoutTorchOnlyOurOwnRatiosAreChecked() {
-    Map<String, Check> checks = byName(SvdReport.checks(SQUARE, BERT, Optional.empty()));
+    Map<String, Check> checks = byName(SvdReport.checks(SQUARE, BERT, FLAT, Optional.empty()));
     assertEquals(
-        java.util.Set.of("randomized_error_vs_optimum", "bert_randomized_vs_exact"),
+        java.util.Set.of(
+            "randomized_error_vs_optimum",
+            "auto_error_vs_optimum",
+            "bert_randomized_vs_exact",
+            "bert_auto_vs_exact"),
         checks.keySet());
   }
 
@@ -73,7 +92,7 @@ class SvdReportTest {
   void tableAndJsonCarryTheFigures() {
     SvdReport.Options options = new SvdReport.Options(128, 5, 3, 2, 2, Optional.empty(), 42);
     Machine machine = new Machine("test cpu", 2, 2, "jvm", Optional.of(1.0), Optional.of(1.5));
-    List<Check> checks = SvdReport.checks(SQUARE, BERT, Optional.of(torch(0.1)));
+    List<Check> checks = SvdReport.checks(SQUARE, BERT, FLAT, Optional.of(torch(0.1)));
     SvdReport.Result result =
         new SvdReport.Result(
             machine,
@@ -83,6 +102,7 @@ class SvdReportTest {
             List.of(
                 new EnergyRank(
                     Shape.BERT_BASE_LAYER.get(0), 0.9, 66, 67, "randomized-fixed-precision", 0.03)),
+            FLAT,
             Optional.of(torch(0.1)),
             Optional.empty(),
             checks);
@@ -90,6 +110,8 @@ class SvdReportTest {
     assertTrue(table.contains("test cpu, 2 cores"), table);
     assertTrue(table.contains("BERT layer"), table);
     assertTrue(table.contains("bert_randomized_vs_torch_lowrank"), table);
+    assertTrue(table.contains("512x4608"), table);
+    assertTrue(table.contains("exact-fallback"), table);
     JsonObject json = JsonParser.parseString(SvdReportText.json(result)).getAsJsonObject();
     assertEquals(SvdReportText.JSON_VERSION, json.get("version").getAsInt());
     assertEquals(4, json.getAsJsonArray("shapes").size());
@@ -98,6 +120,16 @@ class SvdReportTest {
         json.getAsJsonArray("shapes").get(0).getAsJsonObject().get("torch_exact_s").getAsDouble());
     assertEquals(
         67, json.getAsJsonArray("energy").get(0).getAsJsonObject().get("chosen_rank").getAsInt());
+    assertEquals(
+        1.0028,
+        json.getAsJsonArray("default_init")
+            .get(0)
+            .getAsJsonObject()
+            .get("auto_err_ratio")
+            .getAsDouble(),
+        1e-12);
+    assertEquals(
+        0.021, json.getAsJsonArray("shapes").get(0).getAsJsonObject().get("auto_s").getAsDouble());
     JsonObject check =
         json.getAsJsonObject("checks").getAsJsonObject("bert_randomized_vs_torch_lowrank");
     assertEquals(0.2 / 0.6, check.get("value").getAsDouble(), 1e-12);

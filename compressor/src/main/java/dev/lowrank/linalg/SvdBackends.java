@@ -1,7 +1,7 @@
 package dev.lowrank.linalg;
 
 import dev.lowrank.linalg.internal.AutoSvd;
-import dev.lowrank.linalg.internal.BlasThreads;
+import dev.lowrank.linalg.internal.BlasCoordinator;
 import dev.lowrank.linalg.internal.LapackExactSvd;
 import dev.lowrank.linalg.internal.RandomizedSvd;
 import java.util.List;
@@ -13,14 +13,14 @@ import java.util.List;
  * <p>Every backend is stateless and thread-safe, and a randomized one gives the same result for the
  * same seed and matrix whatever the order or thread of the calls.
  *
- * <p><b>Threads.</b> All backends run on one process-wide OpenBLAS, whose calls use {@link
- * #blasThreads()} threads each (by default one per processor). When a caller factorizes {@code P}
- * matrices at once on {@code C} cores, it should first call {@code
- * setBlasThreads(blasThreadsFor(P))}, that is {@code max(1, C / P)}: {@code P} concurrent calls
- * with {@code C} threads each oversubscribe the cores, and OpenBLAS threads spin while they wait
- * (measured on two cores: a BERT-base layer's six exact SVDs took 0.41 s with two workers of one
- * thread, 0.68 s one at a time with two threads, 1.53 s with two workers of two threads). See
- * {@code docs/linalg.md}.
+ * <p><b>Threads.</b> All backends run on one process-wide OpenBLAS, which {@link BlasThreads}
+ * shares among concurrent users. Code that factorizes {@code P} matrices at once on a pool takes a
+ * {@link BlasThreads#lease(int) lease} for {@code P} workers around that work, so that each call
+ * runs with {@link #blasThreadsFor blasThreadsFor(P)} {@code = max(1, C / P)} threads on {@code C}
+ * cores: {@code P} concurrent calls with {@code C} threads each oversubscribe the cores, and
+ * OpenBLAS threads spin while they wait (measured on two cores: a BERT-base layer's six exact SVDs
+ * took 0.41 s with two workers of one thread, 0.68 s one at a time with two threads, 1.53 s with
+ * two workers of two threads). See {@code docs/linalg.md}.
  */
 public final class SvdBackends {
 
@@ -48,7 +48,10 @@ public final class SvdBackends {
    * 1).
    *
    * <p>Defaults: oversampling 32, 7 passes over the matrix (HMT power iterations q = 2.5), blocks
-   * of 32 with 3 power iterations for energy targets; see {@code docs/linalg.md}.
+   * of 32 with 3 power iterations for energy targets; see {@code docs/linalg.md}. There is no
+   * accuracy control: the cost is fixed, and the rank-r error is within 1.0035x of the Eckart-Young
+   * optimum on trained-like spectra but up to about 1.02x on flat ones (PyTorch's default
+   * initialization); {@link #auto} checks every fixed-rank result.
    *
    * @param seed seed of the Gaussian test matrices
    * @return the randomized backend
@@ -63,11 +66,21 @@ public final class SvdBackends {
    * otherwise; an energy target on a matrix with {@code min(n, m) >= 96} gets the fixed-precision
    * variant as in {@link #randomized}. Results name the method that ran.
    *
+   * <p><b>Accuracy control.</b> Every fixed-rank result is within 1.005x of the Eckart-Young
+   * optimum, {@code ||W - B A||_F <= 1.005 sqrt(sum_{i >= r} s_i^2)}, whatever the spectrum: the
+   * randomized result is checked from its last two power iterations, and gets more of them, or the
+   * exact SVD where that is predicted to be cheaper ({@code "exact-fallback"}), until the check
+   * passes. Trained-like spectra pass at once, with exactly the randomized backend's result, at the
+   * cost of the check (a Gram matrix and two small products, about 1 to 3 % of the time). Energy
+   * targets are not checked against the optimum at the rank they choose; see {@code
+   * docs/linalg.md}.
+   *
    * @param seed seed of the randomized backend's test matrices
    * @return the automatic backend
    */
   public static SvdBackend auto(long seed) {
-    return new AutoSvd(seed, RandomizedSvd.Settings.DEFAULTS);
+    return new AutoSvd(
+        seed, RandomizedSvd.Settings.DEFAULTS.withMaxErrorRatio(AutoSvd.MAX_ERROR_RATIO));
   }
 
   /**
@@ -105,38 +118,38 @@ public final class SvdBackends {
   }
 
   /**
-   * Sets how many threads each OpenBLAS call may use, process-wide. Call it before factorizing in
-   * parallel, not while factorizations run.
+   * Sets how many threads each OpenBLAS call outside a {@link BlasThreads#lease lease} uses,
+   * process-wide ({@link BlasThreads#setBaseline}). Safe at any time: the count changes as soon as
+   * no call is in flight.
    *
    * @param threads at least 1
    * @throws IllegalArgumentException if {@code threads < 1}
    */
   public static void setBlasThreads(int threads) {
-    BlasThreads.set(threads);
+    BlasCoordinator.setBaseline(threads);
   }
 
   /**
    * Returns the OpenBLAS threads per call that keep {@code parallelCalls} concurrent factorizations
-   * within this machine's processors: {@code max(1, processors / parallelCalls)}. Pass it to {@link
-   * #setBlasThreads} before factorizing on a pool of that size.
+   * within this machine's processors: {@code max(1, processors / parallelCalls)}, what a {@link
+   * BlasThreads#lease lease} for that many workers gives each call.
    *
    * @param parallelCalls how many factorizations run at once, at least 1
-   * @return the thread count, at least 1
+   * @return the count, at least 1
+   * @throws IllegalArgumentException if {@code parallelCalls < 1}
    */
   public static int blasThreadsFor(int parallelCalls) {
-    if (parallelCalls < 1) {
-      throw new IllegalArgumentException("parallel calls must be >= 1, got " + parallelCalls);
-    }
-    return Math.max(1, Runtime.getRuntime().availableProcessors() / parallelCalls);
+    return BlasCoordinator.perCallFor(parallelCalls);
   }
 
   /**
-   * Returns how many threads each OpenBLAS call may use.
+   * Returns how many threads OpenBLAS uses per call now: the count of the calls in flight, else of
+   * the last ones (the {@link BlasThreads#baseline baseline} once no lease is open).
    *
    * @return the count, at least 1
    */
   public static int blasThreads() {
-    return BlasThreads.get();
+    return BlasCoordinator.current();
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.lowrank.linalg;
 
 import dev.lowrank.linalg.internal.Blas;
+import dev.lowrank.linalg.internal.BlasCoordinator;
 import java.util.SplittableRandom;
 import org.bytedeco.openblas.global.openblas;
 
@@ -126,10 +127,15 @@ public final class TestMatrices {
       return FloatMatrix.wrap(rows, 0, a);
     }
     float[] tau = new float[k];
-    int info = openblas.LAPACKE_sgeqrf(openblas.LAPACK_ROW_MAJOR, rows, k, a, k, tau);
-    if (info == 0) {
-      info = openblas.LAPACKE_sorgqr(openblas.LAPACK_ROW_MAJOR, rows, k, k, a, k, tau);
-    }
+    // One coordinated BLAS call, so that the values do not depend on what else runs in the JVM.
+    int info =
+        BlasCoordinator.call(
+            () -> {
+              int result = openblas.LAPACKE_sgeqrf(openblas.LAPACK_ROW_MAJOR, rows, k, a, k, tau);
+              return result != 0
+                  ? result
+                  : openblas.LAPACKE_sorgqr(openblas.LAPACK_ROW_MAJOR, rows, k, k, a, k, tau);
+            });
     if (info != 0) {
       throw new IllegalStateException("QR of a Gaussian matrix failed, info " + info);
     }

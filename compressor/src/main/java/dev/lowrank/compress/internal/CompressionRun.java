@@ -10,6 +10,7 @@ import dev.lowrank.compress.Scope;
 import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.SourceModel;
+import dev.lowrank.linalg.BlasThreads;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
 import dev.lowrank.linalg.RankTarget;
@@ -242,13 +243,11 @@ public final class CompressionRun {
 
   private List<LayerResult> factorizeAll(List<LayerPlan> plans) throws ModelFileException {
     // Several layers at once, each with its share of the cores: OpenBLAS threads times pool threads
-    // stays within the machine instead of oversubscribing it.
-    int blasBefore = SvdBackends.blasThreads();
-    SvdBackends.setBlasThreads(SvdBackends.blasThreadsFor(spec.threads()));
-    try {
+    // stays within the machine instead of oversubscribing it. The lease covers the pool created
+    // inside it and shares the process-wide OpenBLAS with other compressions in this JVM.
+    BlasThreads.Lease lease = BlasThreads.lease(spec.threads());
+    try (lease) {
       return factorizeOnPool(plans);
-    } finally {
-      SvdBackends.setBlasThreads(blasBefore);
     }
   }
 

@@ -16,6 +16,10 @@ import dev.lowrank.linalg.TruncatedSvd;
  * where it measured at most about 0.85 of the exact time and usually far less. An energy target
  * goes to the fixed-precision randomized SVD, which hands over to the exact SVD by itself when it
  * predicts that its basis would outgrow half of {@code min(n, m)}.
+ *
+ * <p>Its randomized backend runs with the accuracy control of {@link
+ * RandomizedSvd.Settings#maxErrorRatio()} set to {@link #MAX_ERROR_RATIO} ({@link
+ * ConvergenceCheck}).
  */
 public final class AutoSvd implements SvdBackend {
 
@@ -24,6 +28,12 @@ public final class AutoSvd implements SvdBackend {
 
   /** A fixed-rank sketch may take at most this share of {@code min(n, m)}. */
   public static final double MAX_SKETCH_SHARE = 0.5;
+
+  /**
+   * The bound on every fixed-rank result's error over the Eckart-Young optimum, {@code ||W - B
+   * A||_F / sqrt(sum_{i >= r} s_i^2)}, that the randomized SVD's accuracy control keeps.
+   */
+  public static final double MAX_ERROR_RATIO = 1.005;
 
   /** The name of this backend. */
   public static final String NAME = "auto";

@@ -49,6 +49,22 @@ public final class Blas {
     if (m == 0 || n == 0) {
       return out;
     }
+    BlasCoordinator.run(() -> multiply(alpha, a, transA, b, transB, beta, c, out, m, n, k));
+    return out;
+  }
+
+  private static void multiply(
+      float alpha,
+      FloatMatrix a,
+      boolean transA,
+      FloatMatrix b,
+      boolean transB,
+      float beta,
+      FloatMatrix c,
+      FloatMatrix out,
+      int m,
+      int n,
+      int k) {
     try (FloatPointer pa = new FloatPointer(a.data());
         FloatPointer pb = new FloatPointer(b.data());
         FloatPointer pc = new FloatPointer(out.data())) {
@@ -69,6 +85,5 @@ public final class Blas {
           Math.max(1, n));
       pc.get(out.data());
     }
-    return out;
   }
 }

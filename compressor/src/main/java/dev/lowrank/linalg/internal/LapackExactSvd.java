@@ -27,11 +27,13 @@ public final class LapackExactSvd implements SvdBackend {
 
   @Override
   public TruncatedSvd decompose(FloatMatrix w, RankTarget target) {
-    return decompose(w, Inputs.checkedEnergy(w, target), METHOD);
+    double energy = Inputs.checkedEnergy(w, target);
+    return BlasCoordinator.call(() -> decompose(w, energy, METHOD));
   }
 
   /**
-   * Runs the exact SVD of a checked input.
+   * Runs the exact SVD of a checked input, without entering {@link BlasCoordinator} (the caller
+   * has).
    *
    * @param w the matrix
    * @param energy {@code ||w||_F^2}
@@ -60,8 +62,11 @@ public final class LapackExactSvd implements SvdBackend {
   public static float[] singularValues(FloatMatrix w) {
     Inputs.checkedEnergy(w, RankTarget.leading(1));
     boolean tall = w.rows() > w.cols();
-    try (NativeMatrix a = tall ? NativeMatrix.of(w) : NativeMatrix.transposeOf(w)) {
-      return a.singularValuesDestroying();
-    }
+    return BlasCoordinator.call(
+        () -> {
+          try (NativeMatrix a = tall ? NativeMatrix.of(w) : NativeMatrix.transposeOf(w)) {
+            return a.singularValuesDestroying();
+          }
+        });
   }
 }

@@ -16,6 +16,10 @@ import java.util.function.Supplier;
  * #3229). Callers cannot be expected to pass {@code -Xss}, so the randomized SVD hands its work to
  * one of these threads (reserved with {@link #STACK_BYTES}, committed only as far as it is touched)
  * and waits for it. The threads are daemons, reused, and end after a minute idle.
+ *
+ * <p>Tasks run inside their caller's {@link BlasCoordinator.Call} and must not enter the
+ * coordinator themselves: the caller holds its place, and a second entry from another thread could
+ * wait for it for ever.
  */
 final class LargeStack {
 

@@ -1,6 +1,7 @@
 package dev.lowrank.linalg.internal;
 
 import dev.lowrank.linalg.FloatMatrix;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -182,21 +183,42 @@ final class NativeMatrix implements AutoCloseable {
    * columns.
    */
   void orthonormalize() {
+    orthonormalize(false);
+  }
+
+  /**
+   * Does what {@link #orthonormalize()} does and returns the triangular factor {@code R} of {@code
+   * this = Q R} (cols x cols, column-major, zeros below the diagonal).
+   */
+  float[] orthonormalizeKeepingR() {
+    return orthonormalize(true);
+  }
+
+  private float[] orthonormalize(boolean keepR) {
     if (rows < cols) {
       throw new IllegalArgumentException(
           "cannot orthonormalize " + cols + " columns of length " + rows);
     }
+    float[] r = new float[keepR ? cols * cols : 0];
     if (cols == 0) {
-      return;
+      return r;
     }
     try (FloatPointer tau = new FloatPointer(cols)) {
       check(
           openblas.LAPACKE_sgeqrf(openblas.LAPACK_COL_MAJOR, rows, cols, pointer, ld, tau),
           "sgeqrf");
+      if (keepR) {
+        FloatPointer column = new FloatPointer(pointer);
+        for (int j = 0; j < cols; j++) {
+          column.position(pointer.position() + (long) j * ld);
+          column.get(r, j * cols, j + 1);
+        }
+      }
       check(
           openblas.LAPACKE_sorgqr(openblas.LAPACK_COL_MAJOR, rows, cols, cols, pointer, ld, tau),
           "sorgqr");
     }
+    return r;
   }
 
   /**
@@ -233,6 +255,47 @@ final class NativeMatrix implements AutoCloseable {
           openblas.LAPACKE_slaswp(
               openblas.LAPACK_COL_MAJOR, cols, pointer, ld, 1, cols, pivots, -1),
           "slaswp");
+    }
+  }
+
+  /**
+   * Returns the upper-triangular Cholesky factor {@code T} of the Gram matrix, {@code this^T this =
+   * T^T T} (cols x cols, column-major, zeros below the diagonal; {@code ssyrk} then {@code
+   * spotrf}), so that {@code this T^-1} is an orthonormal basis of the columns' span; empty if the
+   * Gram matrix is not numerically positive definite. Accurate enough for the well-conditioned
+   * bases of {@link #normalizeLu()} (condition number about 100).
+   */
+  Optional<float[]> gramCholesky() {
+    int n = cols;
+    if (n == 0) {
+      return Optional.of(new float[0]);
+    }
+    try (FloatPointer gram = new FloatPointer((long) n * n)) {
+      openblas.cblas_ssyrk(
+          openblas.CblasColMajor,
+          openblas.CblasUpper,
+          openblas.CblasTrans,
+          n,
+          rows,
+          1f,
+          pointer,
+          ld,
+          0f,
+          gram,
+          n);
+      int info = openblas.LAPACKE_spotrf(openblas.LAPACK_COL_MAJOR, (byte) 'U', n, gram, n);
+      check(Math.min(info, 0), "spotrf");
+      if (info > 0) {
+        return Optional.empty();
+      }
+      float[] t = new float[n * n];
+      gram.get(t);
+      for (int j = 0; j < n; j++) {
+        for (int i = j + 1; i < n; i++) {
+          t[j * n + i] = 0f;
+        }
+      }
+      return Optional.of(t);
     }
   }
 

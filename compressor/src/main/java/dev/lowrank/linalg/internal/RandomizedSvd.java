@@ -5,6 +5,7 @@ import dev.lowrank.linalg.RankTarget;
 import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.TruncatedSvd;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -21,6 +22,15 @@ import java.util.SplittableRandom;
  * ACM TOMS algorithm 971, and scikit-learn), which keeps the spans and is about five times cheaper
  * than Householder QR here; the last basis, which the result is built on, gets Householder QR
  * ({@code sgeqrf} and {@code sorgqr}). Setting {@code luBetweenSteps} to false uses QR throughout.
+ *
+ * <p><b>Accuracy control</b> (fixed ranks, when {@link Settings#controlsError()}): after the last
+ * pass, {@link ConvergenceCheck} predicts from the last two bases whether the rank-r error is
+ * within {@link Settings#maxErrorRatio()} of the Eckart-Young optimum. If not, further power
+ * iterations run, each checked again, while the predicted iterations cost less than the exact SVD
+ * ({@link #iterationCost}, {@link #exactCost}); otherwise the exact SVD runs ({@link
+ * #FALLBACK_METHOD}). The check reads what the passes compute anyway (the triangular factor of the
+ * last QR, the Gram matrix of the basis before it), so a result that passes at once is the
+ * uncontrolled result.
  *
  * <p><b>Fixed precision</b> ({@link RankTarget.Energy} fraction {@code f}): the blocked randQB with
  * error indicator of Yu, Gu and Li (2018, "Efficient randomized algorithms for the fixed-precision
@@ -65,6 +75,10 @@ public final class RandomizedSvd implements SvdBackend {
    * @param maxBasisShare the fixed-precision basis may grow to this share of {@code min(n, m)}
    *     before the exact SVD takes over, in (0, 1]
    * @param luBetweenSteps whether intermediate bases are renormalized by LU (else QR)
+   * @param maxErrorRatio the accuracy control of fixed ranks: the bound on the rank-r error over
+   *     the Eckart-Young optimum that every result must be predicted to meet (more power
+   *     iterations, else the exact SVD), above 1; {@link Double#POSITIVE_INFINITY} turns the
+   *     control off
    */
   public record Settings(
       int oversampling,
@@ -72,10 +86,15 @@ public final class RandomizedSvd implements SvdBackend {
       int blockSize,
       int blockPowerIterations,
       double maxBasisShare,
-      boolean luBetweenSteps) {
+      boolean luBetweenSteps,
+      double maxErrorRatio) {
 
-    /** The defaults, chosen and measured in {@code docs/linalg.md}. */
-    public static final Settings DEFAULTS = new Settings(32, 7, 32, 3, 0.5, true);
+    /**
+     * The defaults of the randomized backend, chosen and measured in {@code docs/linalg.md}; no
+     * accuracy control.
+     */
+    public static final Settings DEFAULTS =
+        new Settings(32, 7, 32, 3, 0.5, true, Double.POSITIVE_INFINITY);
 
     /** Checks the ranges. */
     public Settings {
@@ -83,12 +102,46 @@ public final class RandomizedSvd implements SvdBackend {
           || passes < 2
           || blockSize < 1
           || blockPowerIterations < 0
-          || !(maxBasisShare > 0 && maxBasisShare <= 1)) {
+          || !(maxBasisShare > 0 && maxBasisShare <= 1)
+          || !(maxErrorRatio > 1)) {
         throw new IllegalArgumentException(
-            "need oversampling >= 0, passes >= 2, block size >= 1, block power iterations >= 0"
-                + " and a basis share in (0, 1], got "
-                + List.of(oversampling, passes, blockSize, blockPowerIterations, maxBasisShare));
+            "need oversampling >= 0, passes >= 2, block size >= 1, block power iterations >= 0,"
+                + " a basis share in (0, 1] and an error ratio above 1, got "
+                + List.of(
+                    oversampling,
+                    passes,
+                    blockSize,
+                    blockPowerIterations,
+                    maxBasisShare,
+                    maxErrorRatio));
       }
+    }
+
+    /**
+     * Returns these settings with the accuracy control of fixed ranks set to {@code ratio}.
+     *
+     * @param ratio the bound on the rank-r error over the optimum, above 1, or {@link
+     *     Double#POSITIVE_INFINITY} for none
+     * @return the new settings
+     */
+    public Settings withMaxErrorRatio(double ratio) {
+      return new Settings(
+          oversampling,
+          passes,
+          blockSize,
+          blockPowerIterations,
+          maxBasisShare,
+          luBetweenSteps,
+          ratio);
+    }
+
+    /**
+     * Returns whether fixed-rank results are checked against {@link #maxErrorRatio}.
+     *
+     * @return whether the accuracy control is on
+     */
+    public boolean controlsError() {
+      return maxErrorRatio != Double.POSITIVE_INFINITY;
     }
   }
 
@@ -114,7 +167,9 @@ public final class RandomizedSvd implements SvdBackend {
   @Override
   public TruncatedSvd decompose(FloatMatrix w, RankTarget target) {
     double energy = Inputs.checkedEnergy(w, target);
-    return LargeStack.call(() -> run(w, target, energy));
+    // Entered here, on the caller's thread, whose lease sets the count; the large-stack thread
+    // that does the work must not enter again.
+    return BlasCoordinator.call(() -> LargeStack.call(() -> run(w, target, energy)));
   }
 
   private TruncatedSvd run(FloatMatrix w, RankTarget target, double energy) {
@@ -131,6 +186,8 @@ public final class RandomizedSvd implements SvdBackend {
   private TruncatedSvd leading(FloatMatrix w, double energy, int rank) {
     int l = Math.min(rank + settings.oversampling(), Math.min(w.rows(), w.cols()));
     int passes = settings.passes();
+    // A sketch as wide as the matrix spans all of it: nothing to control.
+    boolean controlled = settings.controlsError() && l < Math.min(w.rows(), w.cols());
     // The first basis (the test matrix) lies along the operator's columns; with an even number of
     // passes the last SVD does too, with an odd number along its rows. Put the SVD on the short
     // side of W.
@@ -141,8 +198,14 @@ public final class RandomizedSvd implements SvdBackend {
         NativeMatrix rowBasis = NativeMatrix.allocate(op.cols(), l)) {
       rowBasis.fillGaussian(new SplittableRandom(seed));
       boolean onRows = true;
+      float[] r = new float[0];
+      Optional<float[]> t = Optional.empty();
       for (int pass = 1; pass < passes; pass++) {
         NativeMatrix basis = onRows ? colBasis : rowBasis;
+        if (controlled && pass == passes - 1) {
+          // The accuracy control compares the last basis with this one, the one before it.
+          t = (onRows ? rowBasis : colBasis).gramCholesky();
+        }
         if (onRows) {
           op.times(rowBasis, colBasis);
         } else {
@@ -150,23 +213,135 @@ public final class RandomizedSvd implements SvdBackend {
         }
         onRows = !onRows;
         if (pass == passes - 1) {
-          basis.orthonormalize();
+          if (controlled) {
+            r = basis.orthonormalizeKeepingR();
+          } else {
+            basis.orthonormalize();
+          }
         } else {
           normalize(basis);
         }
       }
       // The last pass: product = A' Z (M' x l) for a row basis Z, or A'^T Q (N' x l) for a column
       // basis Q; A' ~ product Z^T or Q product^T.
-      NativeMatrix basis = onRows ? rowBasis : colBasis;
-      NativeMatrix product = onRows ? colBasis : rowBasis;
-      if (onRows) {
-        op.times(rowBasis, colBasis);
-      } else {
-        op.timesTransposed(colBasis, rowBasis);
+      Step step = new Step(op, onRows, onRows ? rowBasis : colBasis, onRows ? colBasis : rowBasis);
+      NativeMatrix.Svd small = step.factorize();
+      try {
+        if (!controlled) {
+          return step.result(small, rank, energy);
+        }
+        double iterationCost = iterationCost(w.rows(), w.cols(), l);
+        double exactCost = exactCost(w.rows(), w.cols());
+        double spent = 0;
+        double missingBefore = Double.NaN;
+        while (true) {
+          // Without a factor T (the Gram matrix was not positive definite) the check cannot judge
+          // this step; one more iteration gives it an orthonormal previous basis.
+          int needed = 1;
+          if (t.isPresent() || spent > 0) {
+            double[] previous = ConvergenceCheck.previousEnergies(small.vt().toArray(), rank, r, t);
+            ConvergenceCheck.Verdict verdict =
+                ConvergenceCheck.judge(small.s(), previous, rank, energy, settings.maxErrorRatio());
+            if (verdict.met()) {
+              return step.result(small, rank, energy);
+            }
+            needed = verdict.iterationsNeeded();
+            if (!Double.isNaN(missingBefore)) {
+              needed =
+                  Math.max(
+                      needed, ConvergenceCheck.iterationsAtObservedRate(missingBefore, verdict));
+            }
+            missingBefore = verdict.missing();
+          }
+          if (needed == Integer.MAX_VALUE || spent + needed * iterationCost > exactCost) {
+            return LapackExactSvd.decompose(w, energy, FALLBACK_METHOD);
+          }
+          // One more power iteration, from the orthonormal U of the last product.
+          r = step.iterate(small).orthonormalizeKeepingR();
+          t = Optional.empty();
+          NativeMatrix.Svd next = step.factorize();
+          small.close();
+          small = next;
+          spent += iterationCost;
+        }
+      } finally {
+        small.close();
       }
-      try (NativeMatrix.Svd small = product.svdDestroying();
-          NativeMatrix rotated =
-              NativeMatrix.product(basis, false, small.vt().topRows(rank), true)) {
+    }
+  }
+
+  /**
+   * The cost of one further power iteration of the accuracy control (two products, a Householder QR
+   * on the long side, an SVD with vectors on the short side), in the units of {@link #exactCost}:
+   * flops weighted by how fast OpenBLAS runs each kind (products about twice as fast as the SVD, QR
+   * about 0.6 times; measured on the development machine, {@code docs/linalg.md}).
+   */
+  static double iterationCost(int n, int m, int l) {
+    double k = Math.min(n, m);
+    double longSide = Math.max(n, m);
+    double sketch = l;
+    return 2.2 * n * m * sketch
+        + 6 * longSide * sketch * sketch
+        + 8 * k * sketch * sketch
+        + 22 * sketch * sketch * sketch;
+  }
+
+  /** The cost of the exact SVD ({@code sgesdd} with vectors) of an n x m matrix, in flops. */
+  static double exactCost(int n, int m) {
+    double k = Math.min(n, m);
+    return 4.0 * n * m * k + 7 * k * k * k;
+  }
+
+  /**
+   * The last step of the fixed-rank iteration: the product of the operator with the orthonormal
+   * basis {@code Z}, its SVD, and the result; and, for the accuracy control, further iterations.
+   */
+  private static final class Step {
+    private final Operator op;
+    private final boolean onRows;
+    private final NativeMatrix basis;
+    private final NativeMatrix product;
+
+    /**
+     * The product is {@code A' Z} when {@code onRows} (Z a row basis), else {@code A'^T Z}.
+     *
+     * @param basis the orthonormal basis Z (on the long side)
+     * @param product where the product goes (on the short side)
+     */
+    Step(Operator op, boolean onRows, NativeMatrix basis, NativeMatrix product) {
+      this.op = op;
+      this.onRows = onRows;
+      this.basis = basis;
+      this.product = product;
+    }
+
+    /** Computes the product with the basis and returns its SVD, overwriting the product. */
+    NativeMatrix.Svd factorize() {
+      if (onRows) {
+        op.times(basis, product);
+      } else {
+        op.timesTransposed(basis, product);
+      }
+      return product.svdDestroying();
+    }
+
+    /**
+     * Replaces the basis by the product of the transposed operator with the last SVD's {@code U}
+     * (the first half of a power iteration) and returns it, to be orthonormalized.
+     */
+    NativeMatrix iterate(NativeMatrix.Svd last) {
+      if (onRows) {
+        op.timesTransposed(last.u(), basis);
+      } else {
+        op.times(last.u(), basis);
+      }
+      return basis;
+    }
+
+    /** The rank-r result {@code A' ~ U S (Z V)^T} from the SVD of the last product. */
+    TruncatedSvd result(NativeMatrix.Svd small, int rank, double energy) {
+      try (NativeMatrix rotated =
+          NativeMatrix.product(basis, false, small.vt().topRows(rank), true)) {
         float[] s = new float[rank];
         System.arraycopy(small.s(), 0, s, 0, rank);
         NativeMatrix productSide = small.u().columns(0, rank);
