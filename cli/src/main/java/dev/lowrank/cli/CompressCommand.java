@@ -66,17 +66,20 @@ final class CompressCommand implements Callable<Integer> {
 
   @Mixin DataOptions data;
 
+  @Mixin CalibrationOptions calibration;
+
   @Mixin VerboseOption verbose;
 
   @Override
   public Integer call() throws Exception {
-    if (maxDrop != null) {
+    if (maxDrop != null || calibration.minFidelity().isPresent()) {
       return search();
     }
     if (data.present()) {
-      throw new IllegalArgumentException("--data is only used with --max-accuracy-drop");
+      throw new IllegalArgumentException(
+          "--data is only used with --max-accuracy-drop or --min-fidelity");
     }
-    CompressionSpec compression = withModel(policy::spec);
+    CompressionSpec compression = withModel(() -> calibration.apply(policy.spec(), data.shape()));
     CompressionResult result = withModel(() -> Compressor.compress(model, out, compression));
     PrintWriter w = spec.commandLine().getOut();
     w.print(Reports.layerTable(result));
@@ -93,18 +96,21 @@ final class CompressCommand implements Callable<Integer> {
   private int search() throws Exception {
     if (policy.hasPolicy()) {
       throw new IllegalArgumentException(
-          "give either --max-accuracy-drop (the search picks the setting) or one of --rank,"
-              + " --ratio, --energy");
+          "give either --max-accuracy-drop or --min-fidelity (the search picks the setting) or"
+              + " one of --rank, --ratio, --energy");
     }
-    Gate.checkLimit(maxDrop);
     SmallestModelSearch.Builder b =
         SmallestModelSearch.builder()
             .setModel(model)
             .setData(data.source())
-            .setMaxAccuracyDrop(maxDrop)
-            .optSpecs(policy::spec)
+            .optSpecs(p -> calibration.apply(policy.spec(p), data.shape()))
             .optOutput(out)
             .optProgress(ProgressBars.auto());
+    if (maxDrop != null) {
+      Gate.checkLimit(maxDrop);
+      b.setMaxAccuracyDrop(maxDrop);
+    }
+    calibration.configure(b, java.util.Optional.ofNullable(maxDrop));
     data.shape().ifPresent(b::optInputShape);
     SearchResult result = withModel(() -> b.build().run());
     PrintWriter w = spec.commandLine().getOut();

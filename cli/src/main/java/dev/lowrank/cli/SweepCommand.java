@@ -80,6 +80,8 @@ final class SweepCommand implements Callable<Integer> {
 
   @Mixin PolicyOptions policy;
 
+  @Mixin CalibrationOptions calibration;
+
   @Mixin ReportOptions reports;
 
   @Mixin VerboseOption verbose;
@@ -90,12 +92,15 @@ final class SweepCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "a sweep takes its settings from --ranks, --energies or --ratios, not --rank/--ratio/--energy");
     }
+    if (calibration.minFidelity().isPresent()) {
+      throw new IllegalArgumentException("--min-fidelity is a search criterion of compress");
+    }
     Sweep.Builder b =
         Sweep.builder()
             .setModel(model)
             .setData(data.source())
             .setPolicies(settings.policies())
-            .optSpecs(policy::spec)
+            .optSpecs(p -> calibration.apply(policy.spec(p), data.shape()))
             .optProgress(ProgressBars.auto());
     data.shape().ifPresent(b::optInputShape);
     SweepResult result = b.build().run();
