@@ -4,6 +4,7 @@ import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.torchscript.internal.ModelAnalysis.LinearModule;
 import dev.lowrank.format.torchscript.internal.code.ClassDef;
 import dev.lowrank.format.torchscript.internal.code.CodeFile;
+import dev.lowrank.format.torchscript.internal.code.ForwardShape;
 import dev.lowrank.format.torchscript.internal.code.LogicalLine;
 import dev.lowrank.format.torchscript.internal.code.Member;
 import dev.lowrank.format.torchscript.internal.code.MethodDef;
@@ -30,6 +31,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -100,9 +102,20 @@ final class CaptureArchive {
     return inputOf(layer.node().cls()) != null;
   }
 
+  /**
+   * The name of the forward's input: the plain linear op's input, else the only argument (a forward
+   * that takes more, such as a traced layer whose tied weight is passed in, is not observed).
+   */
   private static String inputOf(ClassDef c) {
     MethodDef forward = c.methods().get("forward");
     if (forward == null || forward.params().size() < 2 || forward.body().isEmpty()) {
+      return null;
+    }
+    Optional<ForwardShape.Linear> plain = ForwardShape.linear(forward);
+    if (plain.isPresent()) {
+      return plain.get().input();
+    }
+    if (forward.params().size() != 2) {
       return null;
     }
     Param p = forward.params().get(1);

@@ -14,6 +14,7 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
 import dev.lowrank.data.Tensor;
 import dev.lowrank.format.LayerInputObserver;
@@ -111,7 +112,10 @@ final class TorchScriptRunner implements ModelRunner {
     try {
       CaptureArchive.write(archive, chosen, dir.resolve("capture.pt"));
       model = Model.newInstance("lowrank-capture", Device.cpu(), "PyTorch");
-      model.load(dir, "capture", Map.of("mapLocation", "true"));
+      // Parameters loaded for inference are inference tensors, which cannot be written in place;
+      // loaded as trainable (then put in eval mode, and run without gradients) they can.
+      model.load(dir, "capture", Map.of("mapLocation", "true", "trainParam", "true"));
+      JniUtils.enableInferenceMode((PtSymbolBlock) model.getBlock());
       return new TorchScriptRunner(archive.path(), dir, model, inputs, order, layers);
     } catch (IOException | MalformedModelException | RuntimeException e) {
       if (model != null) {
@@ -264,6 +268,7 @@ final class TorchScriptRunner implements ModelRunner {
       if (!saved.containsKey(weight)) {
         saved.put(weight, weight.duplicate());
       }
+      JniUtils.setGradMode(false);
       if (weight.getDataType() == DataType.FLOAT32) {
         weight.set(FloatBuffer.wrap(w.data()));
       } else if (weight.getDataType() == DataType.FLOAT64) {
@@ -281,6 +286,7 @@ final class TorchScriptRunner implements ModelRunner {
 
   @Override
   public void resetWeights() {
+    JniUtils.setGradMode(false);
     saved.forEach(
         (weight, copy) -> {
           if (copy.getDataType() == DataType.FLOAT64) {
