@@ -319,6 +319,17 @@ final class TorchScriptRunner implements ModelRunner {
       t = t.getCause();
     }
     String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    // A TorchScript traceback ends with the error itself (e.g. "RuntimeError: mat1 and mat2
+    // shapes cannot be multiplied"); the frames before it are noise in a one-line message.
+    String last = "";
+    for (String line : msg.split("\\R")) {
+      if (!line.isBlank()) {
+        last = line;
+      }
+    }
+    if (msg.contains("Traceback of TorchScript") && !last.isEmpty()) {
+      msg = last;
+    }
     return msg.replaceAll("\\s+", " ").trim();
   }
 }
