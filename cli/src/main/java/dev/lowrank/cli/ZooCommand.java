@@ -8,6 +8,7 @@ import dev.lowrank.eval.progress.ProgressBars;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.report.ReportWriters;
 import dev.lowrank.io.OutputFiles;
+import dev.lowrank.zoo.CalibrationTable;
 import dev.lowrank.zoo.DigitsDemo;
 import dev.lowrank.zoo.DjlExample;
 import dev.lowrank.zoo.Example;
@@ -317,6 +318,13 @@ final class ZooCommand implements Runnable {
             "Replace the table between the markers in FILE (e.g. model-zoo-examples/README.md).")
     Path write;
 
+    @Option(
+        names = "--calibration",
+        description =
+            "Instead: plain, whitened, activation and sequential truncation at the same weights,"
+                + " and global budgets, calibrated on each example's training split.")
+    boolean calibration;
+
     @Mixin VerboseOption verbose;
 
     @Override
@@ -335,7 +343,10 @@ final class ZooCommand implements Runnable {
       Path work = Files.createTempDirectory("lowrank-zoo-table");
       String table;
       try {
-        table = ZooTable.render(examples, work, ProgressBars.auto());
+        table =
+            calibration
+                ? CalibrationTable.render(examples, work)
+                : ZooTable.render(examples, work, ProgressBars.auto());
       } finally {
         OutputFiles.deleteRecursively(work);
       }
@@ -343,14 +354,16 @@ final class ZooCommand implements Runnable {
       w.print(table);
       if (write != null) {
         String text = Files.readString(write, StandardCharsets.UTF_8);
-        int start = text.indexOf(ZooTable.START);
-        int end = text.indexOf(ZooTable.END);
+        String startMarker = calibration ? CalibrationTable.START : ZooTable.START;
+        String endMarker = calibration ? CalibrationTable.END : ZooTable.END;
+        int start = text.indexOf(startMarker);
+        int end = text.indexOf(endMarker);
         if (start < 0 || end < start) {
           throw new IllegalArgumentException(
-              write + ": lacks the table markers " + ZooTable.START + " ... " + ZooTable.END);
+              write + ": lacks the table markers " + startMarker + " ... " + endMarker);
         }
         String updated =
-            text.substring(0, start) + table + text.substring(end + ZooTable.END.length() + 1);
+            text.substring(0, start) + table + text.substring(end + endMarker.length() + 1);
         OutputFiles.writeFile(
             write, tmp -> Files.writeString(tmp, updated, StandardCharsets.UTF_8));
         w.println("wrote " + write);

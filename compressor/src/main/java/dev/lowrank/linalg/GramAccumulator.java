@@ -49,9 +49,10 @@ public final class GramAccumulator {
           "Rows " + start + ".." + (start + count) + " of width " + width + " exceed the values");
     }
     if (gram) {
-      // Bounded chunks keep the float64 copy of the rows small.
-      for (int from = start; from < start + count; from += CHUNK) {
-        int n = Math.min(CHUNK, start + count - from);
+      // Bounded chunks keep the float64 copy of the rows within 64 MB.
+      int chunk = Math.max(CHUNK, (1 << 23) / width);
+      for (int from = start; from < start + count; from += chunk) {
+        int n = Math.min(chunk, start + count - from);
         DoubleKernels.addGram(values, from, n, width, packed);
       }
     }

@@ -156,7 +156,7 @@ public final class DoubleKernels {
   }
 
   /** The block size of {@link #cholesky}. */
-  private static final int BLOCK = 96;
+  private static final int BLOCK = 256;
 
   /**
    * Factorizes a symmetric matrix as {@code L L^T} (lower), blocked: each diagonal block in Java,
