@@ -54,6 +54,87 @@ public final class CalibrationReport {
   private CalibrationReport() {}
 
   /**
+   * The sensitivity allocation's cost on a 36-layer encoder (6 blocks of hidden 384 and FFN 1536,
+   * the shape of all-MiniLM-L6-v2) at a global ratio of 0.5, 4096 calibration tokens.
+   *
+   * @param layers the linear layers
+   * @param spectrumSeconds calibration plus whitened compression, budget spread by the spectra
+   * @param sensitivitySeconds the same with the budget spread by measured sensitivity
+   * @param sameRanks whether both allocations gave the same ranks
+   */
+  public record Sensitivity(
+      int layers, double spectrumSeconds, double sensitivitySeconds, boolean sameRanks) {}
+
+  /**
+   * Measures the sensitivity allocation on the 36-layer encoder (written once into {@code dir}).
+   *
+   * @param python the interpreter with torch and numpy
+   * @param dir where the model and data are kept
+   * @return the timings
+   * @throws IOException if files cannot be written
+   * @throws InputFileException if the model or data cannot be used
+   */
+  public static Sensitivity sensitivity(Path python, Path dir)
+      throws IOException, InputFileException {
+    Path model = dir.resolve("bert.pt");
+    if (!Files.isRegularFile(model)) {
+      Files.createDirectories(dir);
+      PythonScript.Outcome made =
+          PythonScript.run(
+              python,
+              "bert_calibration.py",
+              List.of("make", dir.toString(), "--layers", "6", "--hidden", "384", "--ffn", "1536"));
+      if (made.failure().isPresent()) {
+        throw new IOException("cannot write the 36-layer model: " + made.failure().get());
+      }
+    }
+    List<List<Tensor>> batches = batches(dir);
+    ai.djl.engine.Engine.getEngine("PyTorch");
+    Path work = Files.createTempDirectory("lowrank-sensitivity-bench");
+    try {
+      double[] seconds = new double[2];
+      String[] ranks = new String[2];
+      int layers = 0;
+      for (dev.lowrank.compress.Allocation a : dev.lowrank.compress.Allocation.values()) {
+        Calibration calibration = Calibration.builder().setBatches(batches).build();
+        CompressionSpec spec =
+            CompressionSpec.builder()
+                .setPolicy(RankPolicy.ratio(0.5))
+                .optScope(dev.lowrank.compress.Scope.GLOBAL)
+                .optAllocation(a)
+                .optCalibration(calibration)
+                .build();
+        long start = System.nanoTime();
+        CompressionResult r = Compressor.compress(model, work.resolve(a.cliName() + ".pt"), spec);
+        seconds[a.ordinal()] = (System.nanoTime() - start) / 1e9;
+        ranks[a.ordinal()] = r.layers().stream().map(l -> l.rank().toString()).toList().toString();
+        layers = r.layers().size();
+      }
+      return new Sensitivity(layers, seconds[0], seconds[1], ranks[0].equals(ranks[1]));
+    } finally {
+      OutputFiles.deleteRecursively(work);
+    }
+  }
+
+  /**
+   * Renders the sensitivity timing.
+   *
+   * @param s the timings
+   * @return one paragraph
+   */
+  public static String table(Sensitivity s) {
+    return String.format(
+        Locale.ROOT,
+        "sensitivity allocation, %d-layer encoder (hidden 384, FFN 1536), global ratio 0.5, 4,096"
+            + " tokens:%n  spectrum allocation      %8.2f s%n  sensitivity allocation   %8.2f s"
+            + " (%s ranks than the spectrum's)%n",
+        s.layers(),
+        s.spectrumSeconds(),
+        s.sensitivitySeconds(),
+        s.sameRanks() ? "the same" : "other");
+  }
+
+  /**
    * What the benchmark measured.
    *
    * @param parameters the model's parameters

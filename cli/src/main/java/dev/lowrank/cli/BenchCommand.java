@@ -100,6 +100,13 @@ final class BenchCommand implements Callable<Integer> {
       CalibrationReport.Result result = CalibrationReport.run(python, calibrationDir);
       out.println(json ? CalibrationReport.json(result) : CalibrationReport.table(result));
       out.flush();
+      if (!json) {
+        out.println(
+            CalibrationReport.table(
+                CalibrationReport.sensitivity(
+                    python, calibrationDir.resolveSibling(calibrationDir.getFileName() + "-36"))));
+        out.flush();
+      }
     }
     return ExitCodes.OK;
   }

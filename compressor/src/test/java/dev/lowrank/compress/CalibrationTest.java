@@ -299,6 +299,55 @@ class CalibrationTest {
   }
 
   @Test
+  void energyWithCalibrationKeepsThatShareOfTheOutputEnergy() throws Exception {
+    Path input = DjlFixtures.trained(Variant.NESTED);
+    CompressionResult r =
+        Compressor.compress(
+            input,
+            tmp.resolve("energy"),
+            spec(RankPolicy.energy(0.95)).optCalibration(calibration()).build());
+    for (LayerResult l : r.factorizedLayers()) {
+      DataFit fit = l.data().orElseThrow();
+      assertTrue(fit.dataEnergyKept() >= 0.95 - 1e-6, l.name() + ": " + fit.dataEnergyKept());
+      // The smallest such rank: one less would keep less than 95% (1 - error^2 at rank r - 1
+      // is the energy of the first r - 1 singular values).
+      assertTrue(
+          fit.dataError() * fit.dataError() <= 0.05 + 1e-6, l.name() + ": " + fit.dataError());
+      assertTrue(l.energyKept() < fit.dataEnergyKept(), "the weight keeps less: " + l.name());
+    }
+  }
+
+  @Test
+  void activationAwareTruncationScalesByTheMeanInputs() throws Exception {
+    Path input = DjlFixtures.trained(Variant.NESTED);
+    CompressionResult plain =
+        Compressor.compress(
+            input,
+            tmp.resolve("p"),
+            spec(RankPolicy.rank(6))
+                .optCalibration(calibration())
+                .optMethod(TruncationMethod.PLAIN)
+                .build());
+    CompressionResult activation =
+        Compressor.compress(
+            input,
+            tmp.resolve("a"),
+            spec(RankPolicy.rank(6))
+                .optCalibration(calibration())
+                .optMethod(TruncationMethod.ACTIVATION)
+                .optAlpha(0.5)
+                .build());
+    assertEquals("0.5", activation.settings().get("alpha"));
+    for (LayerResult l : activation.factorizedLayers()) {
+      DataFit fit = l.data().orElseThrow();
+      assertEquals(TruncationMethod.ACTIVATION, fit.method());
+      LayerResult p = plain.layer(l.name()).orElseThrow();
+      assertTrue(l.relativeError() >= p.relativeError() - 1e-6, "plain is the weight optimum");
+      assertTrue(fit.dataError() >= fit.dataOptimum() - 1e-6, "whitened is the data optimum");
+    }
+  }
+
+  @Test
   void dataAwareMethodsNeedCalibration() {
     assertThrows(
         IllegalArgumentException.class,
