@@ -73,6 +73,8 @@ final class CompressCommand implements Callable<Integer> {
 
   @Mixin DataOptions data;
 
+  @Mixin CalibrationOptions calibration;
+
   private Overwrite overwrite() {
     return force ? Overwrite.ANY_REGULAR_FILE : Overwrite.LOWRANK_OUTPUTS;
   }
@@ -81,24 +83,31 @@ final class CompressCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     SettingChoice chosen = setting == null ? new SettingChoice() : setting;
     OptionalDouble maxDrop = chosen.maxAccuracyDrop();
-    if (maxDrop.isEmpty() && data.present()) {
-      throw new IllegalArgumentException("--data is only used with --max-accuracy-drop");
+    boolean search = maxDrop.isPresent() || calibration.minFidelity().isPresent();
+    if (!search && data.present()) {
+      throw new IllegalArgumentException(
+          "--data is only used with --max-accuracy-drop or --min-fidelity");
+    }
+    if (calibration.minFidelity().isPresent() && chosen.hasPolicy()) {
+      throw new IllegalArgumentException(
+          "give either --min-fidelity (the search picks the setting) or one of --rank, --ratio,"
+              + " --energy");
     }
     Optional<CompressionSpec> fixed =
-        maxDrop.isPresent()
+        search
             ? Optional.empty()
-            : Optional.of(withModel(() -> compression.spec(chosen.policy())));
+            : Optional.of(
+                withModel(
+                    () -> calibration.apply(compression.spec(chosen.policy()), data.shape())));
     Outputs.Builder files = Outputs.builder().optInput("--model", model);
     data.file().ifPresent(f -> files.optInput("--data", f));
+    calibration.file().ifPresent(f -> files.optInput("--calibration", f));
     files.optOutput("--out", out, Outputs.Kind.MODEL);
     if (report != null) {
       files.optOutput("--report", report, Outputs.Kind.FILE);
     }
     try (Outputs outputs = files.build()) {
-      int code =
-          fixed.isPresent()
-              ? compress(fixed.get(), outputs)
-              : search(maxDrop.getAsDouble(), outputs);
+      int code = fixed.isPresent() ? compress(fixed.get(), outputs) : search(maxDrop, outputs);
       outputs.commit();
       return code;
     }
@@ -122,16 +131,18 @@ final class CompressCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  private int search(double maxDrop, Outputs outputs) throws Exception {
+  private int search(OptionalDouble maxDrop, Outputs outputs) throws Exception {
     SmallestModelSearch.Builder b =
         SmallestModelSearch.builder()
             .setModel(model)
             .setData(data.source())
-            .setMaxAccuracyDrop(maxDrop)
-            .optSpecs(compression::spec)
+            .optSpecs(p -> calibration.apply(compression.spec(p), data.shape()))
             .optOutput(out)
             .optOverwrite(overwrite())
             .optProgress(ProgressBars.auto());
+    maxDrop.ifPresent(b::setMaxAccuracyDrop);
+    calibration.configure(
+        b, maxDrop.isPresent() ? Optional.of(maxDrop.getAsDouble()) : Optional.empty());
     data.shape().ifPresent(b::optInputShape);
     SearchResult result = withModel(() -> b.build().run());
     PrintWriter w = spec.commandLine().getOut();

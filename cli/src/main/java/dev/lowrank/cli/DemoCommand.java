@@ -106,6 +106,10 @@ final class DemoCommand implements Callable<Integer> {
     }
     out.print(table);
     out.println();
+    out.println(
+        "whitened: the same ranks (the same weights), truncated where the layer's output on 512"
+            + " training images loses least (SVD of W C, C C^T the Gram matrix of the inputs;"
+            + " --calibration).");
     out.println("drop: percentage points of test accuracy lost. Next: lowrank inspect / compress");
   }
 

@@ -1,15 +1,19 @@
 package dev.lowrank.cli;
 
 import dev.lowrank.cli.internal.TextTable;
+import dev.lowrank.compress.Calibration;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.LayerSummary;
 import dev.lowrank.compress.ModelSummary;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.format.Layer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,7 +24,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Lists every linear layer of a model: its shape n x m, its parameters, and the rank that"
-          + " keeping 90%% and 99%% of its energy (sum of s_i^2) would need."
+          + " keeping 90%% and 99%% of its energy (sum of s_i^2) would need; with --calibration,"
+          + " also the ranks that keep 90%% and 99%% of the layer's output energy on the data."
     })
 final class InspectCommand implements Callable<Integer> {
 
@@ -33,11 +38,35 @@ final class InspectCommand implements Callable<Integer> {
       description = "The model: a TorchScript .pt file or a DJL model directory.")
   Path model;
 
+  @Mixin CalibrationOptions calibration;
+
+  @Option(
+      names = "--input-shape",
+      paramLabel = "SHAPE",
+      description = "Shape of one calibration sample, e.g. 1x8x8 (default: as compress reads it).")
+  String inputShape;
+
   @Override
   public Integer call() throws Exception {
-    ModelSummary summary = Compressor.inspect(model);
+    calibration.check();
+    Optional<Calibration> data =
+        calibration.calibration(Optional.ofNullable(inputShape).map(SampleShape::parse));
+    ModelSummary summary =
+        data.isPresent() ? Compressor.inspect(model, data.get()) : Compressor.inspect(model);
     TextTable table =
-        new TextTable("layer", "shape", "params", "rank@0.9", "rank@0.99", "max rank", "note");
+        data.isPresent()
+            ? new TextTable(
+                "layer",
+                "shape",
+                "params",
+                "rank@0.9",
+                "rank@0.99",
+                "data@0.9",
+                "data@0.99",
+                "max rank",
+                "note")
+            : new TextTable(
+                "layer", "shape", "params", "rank@0.9", "rank@0.99", "max rank", "note");
     for (LayerSummary s : summary.layers()) {
       Layer l = s.layer();
       String note =
@@ -46,14 +75,27 @@ final class InspectCommand implements Callable<Integer> {
               : l.ineligible().map(r -> "stays dense: " + r).orElse("");
       long n = l.outFeatures();
       long m = l.inFeatures();
-      table.row(
-          l.name(),
-          l.shape(),
-          l.parameters(),
-          rank(s.rankForEnergy(0.9)),
-          rank(s.rankForEnergy(0.99)),
-          n * m / (n + m),
-          note);
+      if (data.isPresent()) {
+        table.row(
+            l.name(),
+            l.shape(),
+            l.parameters(),
+            rank(s.rankForEnergy(0.9)),
+            rank(s.rankForEnergy(0.99)),
+            rank(s.rankForDataEnergy(0.9)),
+            rank(s.rankForDataEnergy(0.99)),
+            n * m / (n + m),
+            note);
+      } else {
+        table.row(
+            l.name(),
+            l.shape(),
+            l.parameters(),
+            rank(s.rankForEnergy(0.9)),
+            rank(s.rankForEnergy(0.99)),
+            n * m / (n + m),
+            note);
+      }
     }
     PrintWriter w = spec.commandLine().getOut();
     w.printf(
@@ -75,6 +117,11 @@ final class InspectCommand implements Callable<Integer> {
                     m.settings()));
     w.print(table);
     w.println();
+    if (data.isPresent()) {
+      w.println(
+          "data@E: the rank keeping E of the layer's output energy on the calibration data (the"
+              + " whitened spectrum, sum s_i(W C)^2), next to rank@E of the weight's energy.");
+    }
     w.println("max rank: the largest r with r(n+m) < nm; a higher rank would not save weights.");
     w.flush();
     return ExitCodes.OK;

@@ -83,14 +83,20 @@ final class SweepCommand implements Callable<Integer> {
 
   @Mixin CompressionOptions compression;
 
+  @Mixin CalibrationOptions calibration;
+
   @Mixin ReportOptions reports;
 
   @Override
   public Integer call() throws Exception {
+    if (calibration.minFidelity().isPresent()) {
+      throw new IllegalArgumentException("--min-fidelity is a search criterion of compress");
+    }
     List<RankPolicy> policies = settings.policies();
     reports.checkFormats();
     Outputs.Builder files = Outputs.builder().optInput("--model", model);
     data.file().ifPresent(f -> files.optInput("--data", f));
+    calibration.file().ifPresent(f -> files.optInput("--calibration", f));
     files.optOutputs(ReportOptions.OPTION, reports.files(), Outputs.Kind.FILE);
     try (Outputs outputs = files.build()) {
       Sweep.Builder b =
@@ -98,7 +104,7 @@ final class SweepCommand implements Callable<Integer> {
               .setModel(model)
               .setData(data.source())
               .setPolicies(policies)
-              .optSpecs(compression::spec)
+              .optSpecs(p -> calibration.apply(compression.spec(p), data.shape()))
               .optProgress(ProgressBars.auto());
       data.shape().ifPresent(b::optInputShape);
       SweepResult result = b.build().run();

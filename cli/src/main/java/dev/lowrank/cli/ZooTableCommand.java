@@ -3,6 +3,7 @@ package dev.lowrank.cli;
 import dev.lowrank.cli.internal.Outputs;
 import dev.lowrank.eval.progress.ProgressBars;
 import dev.lowrank.io.TemporaryFiles;
+import dev.lowrank.zoo.CalibrationTable;
 import dev.lowrank.zoo.Example;
 import dev.lowrank.zoo.ExampleTrainer;
 import dev.lowrank.zoo.Examples;
@@ -46,6 +47,13 @@ final class ZooTableCommand implements Callable<Integer> {
           "Replace the table between the markers in FILE (e.g. model-zoo-examples/README.md).")
   Path write;
 
+  @Option(
+      names = "--calibration",
+      description =
+          "Instead: plain, whitened, activation and sequential truncation at the same weights,"
+              + " and global budgets, calibrated on each example's training split.")
+  boolean calibration;
+
   @Override
   public Integer call() throws Exception {
     List<Example> examples = new ArrayList<>();
@@ -68,7 +76,10 @@ final class ZooTableCommand implements Callable<Integer> {
       Path work = TemporaryFiles.createDirectory("lowrank-zoo-table");
       String table;
       try {
-        table = ZooTable.render(examples, work, ProgressBars.auto());
+        table =
+            calibration
+                ? CalibrationTable.render(examples, work)
+                : ZooTable.render(examples, work, ProgressBars.auto());
       } finally {
         TemporaryFiles.delete(work);
       }
@@ -76,14 +87,16 @@ final class ZooTableCommand implements Callable<Integer> {
       w.print(table);
       if (write != null) {
         String text = Files.readString(write, StandardCharsets.UTF_8);
-        int start = text.indexOf(ZooTable.START);
-        int end = text.indexOf(ZooTable.END);
+        String startMarker = calibration ? CalibrationTable.START : ZooTable.START;
+        String endMarker = calibration ? CalibrationTable.END : ZooTable.END;
+        int start = text.indexOf(startMarker);
+        int end = text.indexOf(endMarker);
         if (start < 0 || end < start) {
           throw new IllegalArgumentException(
-              write + ": lacks the table markers " + ZooTable.START + " ... " + ZooTable.END);
+              write + ": lacks the table markers " + startMarker + " ... " + endMarker);
         }
         String updated =
-            text.substring(0, start) + table + text.substring(end + ZooTable.END.length() + 1);
+            text.substring(0, start) + table + text.substring(end + endMarker.length() + 1);
         outputs.writeText(write, updated);
         w.println("wrote " + write);
       }

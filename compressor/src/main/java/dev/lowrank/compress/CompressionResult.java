@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param layers one entry per factorizable layer, in model order
  * @param parametersOriginal every parameter of the input model
  * @param parametersCompressed every parameter of the output model
+ * @param calibration what the compression was calibrated on, for a data-aware one
  */
 public record CompressionResult(
     String toolVersion,
@@ -28,12 +29,46 @@ public record CompressionResult(
     Map<String, String> settings,
     List<LayerResult> layers,
     long parametersOriginal,
-    long parametersCompressed) {
+    long parametersCompressed,
+    Optional<CalibrationSummary> calibration) {
 
   /** Makes the collections unmodifiable. */
   public CompressionResult {
     settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
     layers = List.copyOf(layers);
+  }
+
+  /**
+   * Creates a result of a compression without calibration.
+   *
+   * @param toolVersion the lowrank version
+   * @param format the model format
+   * @param inputFile the input's file name, if any
+   * @param inputSha256 the input's SHA-256, if any
+   * @param settings the settings used
+   * @param layers one entry per factorizable layer
+   * @param parametersOriginal every parameter of the input model
+   * @param parametersCompressed every parameter of the output model
+   */
+  public CompressionResult(
+      String toolVersion,
+      String format,
+      Optional<String> inputFile,
+      Optional<String> inputSha256,
+      Map<String, String> settings,
+      List<LayerResult> layers,
+      long parametersOriginal,
+      long parametersCompressed) {
+    this(
+        toolVersion,
+        format,
+        inputFile,
+        inputSha256,
+        settings,
+        layers,
+        parametersOriginal,
+        parametersCompressed,
+        Optional.empty());
   }
 
   /**

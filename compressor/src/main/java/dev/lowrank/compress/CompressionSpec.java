@@ -5,11 +5,15 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What to compress and how: the default rank policy, its scope, per-layer rules, the SVD method and
- * the resources to use. Immutable; build one with {@link #builder()}.
+ * the resources to use, and for a data-aware compression the calibration data, the truncation
+ * method ({@link TruncationMethod}), sequential fitting and how a global budget is allocated.
+ * Immutable; build one with {@link #builder()}.
  *
  * <pre>{@code
  * CompressionSpec spec = CompressionSpec.builder()
@@ -27,6 +31,12 @@ public final class CompressionSpec {
   private final SvdMethod svd;
   private final long seed;
   private final int threads;
+  private final Optional<Calibration> calibration;
+  private final TruncationMethod method;
+  private final TruncationMethod methodSet;
+  private final double alpha;
+  private final boolean sequential;
+  private final Allocation allocation;
 
   private CompressionSpec(Builder b) {
     this.policy = b.policy;
@@ -35,6 +45,15 @@ public final class CompressionSpec {
     this.svd = b.svd;
     this.seed = b.seed;
     this.threads = b.threads;
+    this.calibration = Optional.ofNullable(b.calibration);
+    this.method =
+        b.method != null
+            ? b.method
+            : b.calibration != null ? TruncationMethod.WHITENED : TruncationMethod.PLAIN;
+    this.methodSet = b.method;
+    this.alpha = b.alpha;
+    this.sequential = b.sequential;
+    this.allocation = b.allocation;
   }
 
   /**
@@ -101,6 +120,70 @@ public final class CompressionSpec {
   }
 
   /**
+   * Returns the calibration data, for a data-aware compression.
+   *
+   * @return the calibration, or empty
+   */
+  public Optional<Calibration> calibration() {
+    return calibration;
+  }
+
+  /**
+   * Returns the truncation method: the one set, else {@link TruncationMethod#WHITENED} with
+   * calibration and {@link TruncationMethod#PLAIN} without.
+   *
+   * @return the method
+   */
+  public TruncationMethod method() {
+    return method;
+  }
+
+  /**
+   * Returns the exponent of {@link TruncationMethod#ACTIVATION}'s scaling {@code s^alpha}.
+   *
+   * @return alpha (default 0.5)
+   */
+  public double alpha() {
+    return alpha;
+  }
+
+  /**
+   * Returns whether layers are fitted one after the other to the original model's outputs, each on
+   * the inputs it receives with the earlier layers compressed.
+   *
+   * @return {@code true} for sequential fitting
+   */
+  public boolean sequential() {
+    return sequential;
+  }
+
+  /**
+   * Returns how a global budget is allocated.
+   *
+   * @return the allocation (default {@link Allocation#SPECTRUM})
+   */
+  public Allocation allocation() {
+    return allocation;
+  }
+
+  /**
+   * Returns a builder holding these settings, to derive a spec that differs in some.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    Builder b =
+        builder().setPolicy(policy).optScope(scope).optSvd(svd).optSeed(seed).optThreads(threads);
+    rules.forEach(b::optRule);
+    calibration.ifPresent(b::optCalibration);
+    b.method = methodSet;
+    b.alpha = alpha;
+    b.sequential = sequential;
+    b.allocation = allocation;
+    return b;
+  }
+
+  /**
    * Returns the policy for a layer: the first matching rule's, else the default.
    *
    * @param layerName the layer's name
@@ -141,6 +224,17 @@ public final class CompressionSpec {
     s.put("rules", String.join(", ", r));
     s.put("svd", svd.cliName());
     s.put("seed", Long.toString(seed));
+    if (calibration.isPresent() || method != TruncationMethod.PLAIN) {
+      s.put("method", method.cliName());
+      if (method == TruncationMethod.ACTIVATION) {
+        s.put("alpha", Double.toString(alpha));
+      }
+      s.put("sequential", Boolean.toString(sequential));
+      if (scope == Scope.GLOBAL) {
+        s.put("allocation", allocation.cliName());
+      }
+      calibration.ifPresent(c -> s.put("calibration", c.describe()));
+    }
     return s;
   }
 
@@ -158,8 +252,70 @@ public final class CompressionSpec {
     private SvdMethod svd = SvdMethod.AUTO;
     private long seed = 0;
     private int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private Calibration calibration;
+    private TruncationMethod method;
+    private double alpha = 0.5;
+    private boolean sequential;
+    private Allocation allocation = Allocation.SPECTRUM;
 
     private Builder() {}
+
+    /**
+     * Sets calibration data: the compression becomes data-aware, {@link TruncationMethod#WHITENED}
+     * unless another method is set.
+     *
+     * @param calibration the data
+     * @return this builder
+     */
+    public Builder optCalibration(Calibration calibration) {
+      this.calibration = calibration;
+      return this;
+    }
+
+    /**
+     * Sets the truncation method (default: whitened with calibration, plain without).
+     *
+     * @param method the method
+     * @return this builder
+     */
+    public Builder optMethod(TruncationMethod method) {
+      this.method = method;
+      return this;
+    }
+
+    /**
+     * Sets the exponent of {@link TruncationMethod#ACTIVATION}'s scaling (default 0.5).
+     *
+     * @param alpha in (0, 2]
+     * @return this builder
+     */
+    public Builder optAlpha(double alpha) {
+      this.alpha = alpha;
+      return this;
+    }
+
+    /**
+     * Fits the layers one after the other, each to reproduce the original model's output from the
+     * inputs it receives with the earlier layers already compressed (needs calibration).
+     *
+     * @param sequential whether to fit sequentially
+     * @return this builder
+     */
+    public Builder optSequential(boolean sequential) {
+      this.sequential = sequential;
+      return this;
+    }
+
+    /**
+     * Sets how a global budget is allocated (default {@link Allocation#SPECTRUM}).
+     *
+     * @param allocation the allocation
+     * @return this builder
+     */
+    public Builder optAllocation(Allocation allocation) {
+      this.allocation = allocation;
+      return this;
+    }
 
     /**
      * Sets the default policy (required).
@@ -259,8 +415,30 @@ public final class CompressionSpec {
         throw new IllegalArgumentException(
             "A global scope needs a ratio or energy policy, not " + policy.describe());
       }
-      if (svd == null || scope == null) {
-        throw new IllegalArgumentException("svd and scope must not be null");
+      if (svd == null || scope == null || allocation == null) {
+        throw new IllegalArgumentException("svd, scope and allocation must not be null");
+      }
+      TruncationMethod m = method != null ? method : TruncationMethod.PLAIN;
+      if (m.needsData() && calibration == null) {
+        throw new IllegalArgumentException(
+            "The " + m.cliName() + " method needs calibration data: call optCalibration");
+      }
+      if (sequential && calibration == null) {
+        throw new IllegalArgumentException("Sequential fitting needs calibration data");
+      }
+      if (sequential && method == TruncationMethod.ACTIVATION) {
+        throw new IllegalArgumentException(
+            "Sequential fitting is a regression on the inputs' Gram matrices; use the whitened"
+                + " method with it, not activation");
+      }
+      if (allocation == Allocation.SENSITIVITY && (calibration == null || scope != Scope.GLOBAL)) {
+        throw new IllegalArgumentException(
+            "The sensitivity allocation spreads a global budget on calibration data: it needs"
+                + " calibration and a global scope");
+      }
+      if (!(alpha > 0 && alpha <= 2)) {
+        throw new IllegalArgumentException(
+            String.format(Locale.ROOT, "alpha must be in (0, 2], got %s", alpha));
       }
       return new CompressionSpec(this);
     }

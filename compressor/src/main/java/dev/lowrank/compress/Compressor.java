@@ -10,6 +10,7 @@ import dev.lowrank.format.ModelFormats;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.format.djl.DjlSourceModel;
 import dev.lowrank.io.Fingerprint;
+import dev.lowrank.io.InputFileException;
 import dev.lowrank.io.OutputFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -55,12 +56,14 @@ public final class Compressor {
    * @return what was done, layer by layer
    * @throws ModelFileException if the input is missing, not a model, corrupt, or holds NaN or
    *     infinite weights
+   * @throws dev.lowrank.data.DataFileException if the spec's calibration data cannot be read or
+   *     does not fit the model (names, shapes, dtypes), is empty, or holds NaN or infinite values
    * @throws IOException if the output cannot be written
    * @throws IllegalArgumentException if the output is the input or something lowrank must not
    *     replace, or the spec does not fit the model
    */
   public static CompressionResult compress(Path input, Path output, CompressionSpec spec)
-      throws ModelFileException, IOException {
+      throws InputFileException, IOException {
     return compress(input, output, spec, Overwrite.LOWRANK_OUTPUTS);
   }
 
@@ -74,12 +77,13 @@ public final class Compressor {
    * @param overwrite what an existing output may be
    * @return what was done, layer by layer
    * @throws ModelFileException if the input is not a usable model
+   * @throws dev.lowrank.data.DataFileException if the calibration data cannot be used
    * @throws IOException if the output cannot be written
    * @throws IllegalArgumentException if the output must not be replaced or the spec does not fit
    */
   public static CompressionResult compress(
       Path input, Path output, CompressionSpec spec, Overwrite overwrite)
-      throws ModelFileException, IOException {
+      throws InputFileException, IOException {
     ModelFormat format = checkOutput(input, output, overwrite);
     try (SourceModel model = format.open(input);
         CompressionRun.Outcome outcome =
@@ -127,9 +131,10 @@ public final class Compressor {
    * @return what was done, layer by layer
    * @throws ModelFileException if a weight holds NaN or infinite values, or the rewritten model
    *     would not compute what the factors say
+   * @throws dev.lowrank.data.DataFileException if the calibration data cannot be used
    */
   public static CompressionResult compress(Model model, CompressionSpec spec)
-      throws ModelFileException {
+      throws InputFileException {
     DjlSourceModel source = DjlSourceModel.wrap(model);
     try (CompressionRun.Outcome outcome =
         CompressionRun.run(source, spec, Optional.empty(), Optional.empty())) {
@@ -200,6 +205,40 @@ public final class Compressor {
         layers.add(
             new LayerSummary(
                 layer, layer.lowRank().isPresent() ? Optional.empty() : Spectra.of(model, layer)));
+      }
+      Optional<CompressionResult> manifest = Optional.empty();
+      Optional<byte[]> bytes = model.manifest();
+      if (bytes.isPresent()) {
+        manifest =
+            Optional.of(ManifestJson.parse(new String(bytes.get(), StandardCharsets.UTF_8), input));
+      }
+      return new ModelSummary(
+          input, model.format().name(), model.parameterCount(), layers, manifest);
+    }
+  }
+
+  /**
+   * Describes a model's layers as {@link #inspect(Path)} does and adds, for each dense layer the
+   * calibration data reaches, the spectrum of its whitened weight {@code W C} ({@code C C^T} the
+   * Gram matrix of its inputs): the ranks that keep a share of its output energy on the data.
+   *
+   * @param input the model file or directory
+   * @param calibration the data
+   * @return the summary, its layers holding {@link LayerSummary#dataSpectrum()}
+   * @throws ModelFileException if the input is not a usable model
+   * @throws dev.lowrank.data.DataFileException if the calibration data cannot be used
+   */
+  public static ModelSummary inspect(Path input, Calibration calibration)
+      throws InputFileException {
+    try (SourceModel model = ModelFormats.open(input)) {
+      Map<String, LayerSpectrum> data = CompressionRun.dataSpectra(model, calibration);
+      List<LayerSummary> layers = new ArrayList<>();
+      for (Layer layer : model.layers()) {
+        layers.add(
+            new LayerSummary(
+                layer,
+                layer.lowRank().isPresent() ? Optional.empty() : Spectra.of(model, layer),
+                Optional.ofNullable(data.get(layer.name()))));
       }
       Optional<CompressionResult> manifest = Optional.empty();
       Optional<byte[]> bytes = model.manifest();

@@ -22,6 +22,7 @@ import java.util.OptionalInt;
  * @param relativeError {@code ||W - B A||_F / ||W||_F}, measured on the written factors; 0 for a
  *     dense layer
  * @param svd the SVD algorithm that produced the factors, when one ran
+ * @param data how the factors fit the calibration data, for a data-aware compression
  */
 public record LayerResult(
     Layer layer,
@@ -32,7 +33,44 @@ public record LayerResult(
     long parametersAfter,
     double energyKept,
     double relativeError,
-    Optional<String> svd) {
+    Optional<String> svd,
+    Optional<DataFit> data) {
+
+  /**
+   * Creates an entry without calibration figures.
+   *
+   * @param layer the layer
+   * @param status what happened
+   * @param rank the rank, if any
+   * @param reason why it stayed dense, if it did
+   * @param parametersBefore parameters in the input
+   * @param parametersAfter parameters in the output
+   * @param energyKept energy of W kept
+   * @param relativeError {@code ||W - B A||_F / ||W||_F}
+   * @param svd the SVD algorithm, if one ran
+   */
+  public LayerResult(
+      Layer layer,
+      LayerStatus status,
+      OptionalInt rank,
+      Optional<String> reason,
+      long parametersBefore,
+      long parametersAfter,
+      double energyKept,
+      double relativeError,
+      Optional<String> svd) {
+    this(
+        layer,
+        status,
+        rank,
+        reason,
+        parametersBefore,
+        parametersAfter,
+        energyKept,
+        relativeError,
+        svd,
+        Optional.empty());
+  }
 
   /**
    * Returns the layer's name.

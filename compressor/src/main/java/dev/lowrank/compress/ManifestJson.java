@@ -39,6 +39,13 @@ import java.util.Properties;
  * factorized}, {@code dense}, {@code low_rank_input}), {@code rank} (null when dense), {@code
  * reason} (null when factorized), {@code params.before}, {@code params.after}, {@code energyKept},
  * {@code relativeError}, {@code svd}. Readers refuse a newer format version.
+ *
+ * <p>A data-aware compression adds {@code calibration} ({@code source}, {@code sha256}, {@code
+ * samples}, {@code tokens}, {@code mask}, {@code sharedInputs} (groups of layer names), {@code
+ * notReached}), the settings {@code method}, {@code alpha}, {@code sequential}, {@code allocation}
+ * and {@code calibration}, and per layer {@code data} ({@code method}, {@code energyKept}, {@code
+ * relativeError}, {@code optimalError}, {@code sharedWith}, {@code whitening}, {@code sequential});
+ * these fields are absent otherwise.
  */
 public final class ManifestJson {
 
@@ -99,9 +106,11 @@ public final class ManifestJson {
       o.add("energyKept", number(l.energyKept()));
       o.add("relativeError", number(l.relativeError()));
       o.add("svd", string(l.svd()));
+      l.data().ifPresent(d -> o.add("data", dataFit(d)));
       layers.add(o);
     }
     root.add("layers", layers);
+    result.calibration().ifPresent(c -> root.add("calibration", calibration(c)));
     return GSON.toJson(root) + "\n";
   }
 
@@ -159,7 +168,10 @@ public final class ManifestJson {
                 lp.get("after").getAsLong(),
                 optNumber(o.get("energyKept")),
                 optNumber(o.get("relativeError")),
-                optString(o.get("svd"))));
+                optString(o.get("svd")),
+                o.has("data") && o.get("data").isJsonObject()
+                    ? Optional.of(dataFit(o.getAsJsonObject("data")))
+                    : Optional.empty()));
       }
       JsonObject input = root.getAsJsonObject("input");
       JsonObject params = root.getAsJsonObject("params");
@@ -171,7 +183,10 @@ public final class ManifestJson {
           settings,
           layers,
           params.get("original").getAsLong(),
-          params.get("compressed").getAsLong());
+          params.get("compressed").getAsLong(),
+          root.has("calibration") && root.get("calibration").isJsonObject()
+              ? Optional.of(calibration(root.getAsJsonObject("calibration")))
+              : Optional.empty());
     } catch (JsonParseException
         | IllegalStateException
         | NullPointerException
@@ -179,6 +194,68 @@ public final class ManifestJson {
         | IllegalArgumentException e) {
       throw new ModelFileException(source, "the lowrank manifest is malformed (" + e + ")", e);
     }
+  }
+
+  private static JsonObject dataFit(DataFit d) {
+    JsonObject o = new JsonObject();
+    o.addProperty("method", d.method().cliName());
+    o.add("energyKept", number(d.dataEnergyKept()));
+    o.add("relativeError", number(d.dataError()));
+    o.add("optimalError", number(d.dataOptimum()));
+    o.add("sharedWith", string(d.sharedWith()));
+    o.add("whitening", string(d.whitening()));
+    o.addProperty("sequential", d.sequential());
+    return o;
+  }
+
+  private static DataFit dataFit(JsonObject o) {
+    return new DataFit(
+        TruncationMethod.valueOf(o.get("method").getAsString().toUpperCase(Locale.ROOT)),
+        optNumber(o.get("energyKept")),
+        optNumber(o.get("relativeError")),
+        optNumber(o.get("optimalError")),
+        optString(o.get("sharedWith")),
+        optString(o.get("whitening")),
+        o.has("sequential") && o.get("sequential").getAsBoolean());
+  }
+
+  private static JsonObject calibration(CalibrationSummary c) {
+    JsonObject o = new JsonObject();
+    o.addProperty("source", c.source());
+    o.add("sha256", string(c.sha256()));
+    o.addProperty("samples", c.samples());
+    o.addProperty("tokens", c.tokens());
+    o.add("mask", string(c.mask()));
+    JsonArray shared = new JsonArray();
+    for (List<String> group : c.sharedInputs()) {
+      JsonArray g = new JsonArray();
+      group.forEach(g::add);
+      shared.add(g);
+    }
+    o.add("sharedInputs", shared);
+    JsonArray missed = new JsonArray();
+    c.notReached().forEach(missed::add);
+    o.add("notReached", missed);
+    return o;
+  }
+
+  private static CalibrationSummary calibration(JsonObject o) {
+    List<List<String>> shared = new ArrayList<>();
+    for (JsonElement g : o.getAsJsonArray("sharedInputs")) {
+      List<String> names = new ArrayList<>();
+      g.getAsJsonArray().forEach(e -> names.add(e.getAsString()));
+      shared.add(names);
+    }
+    List<String> missed = new ArrayList<>();
+    o.getAsJsonArray("notReached").forEach(e -> missed.add(e.getAsString()));
+    return new CalibrationSummary(
+        o.get("source").getAsString(),
+        optString(o.get("sha256")),
+        o.get("samples").getAsInt(),
+        o.get("tokens").getAsLong(),
+        optString(o.get("mask")),
+        shared,
+        missed);
   }
 
   private static JsonElement string(Optional<String> value) {

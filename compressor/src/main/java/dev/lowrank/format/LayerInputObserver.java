@@ -17,4 +17,15 @@ public interface LayerInputObserver {
    * @param input the layer's input, float32, its last axis the layer's {@code m} inputs
    */
   void observe(String layer, Tensor input);
+
+  /**
+   * Returns whether this observer wants a layer's inputs at all, so that a runner can skip copying
+   * the inputs of layers it was opened for but this run does not need (default: every layer).
+   *
+   * @param layer the layer's name
+   * @return {@code false} to have {@link #observe} not called for it
+   */
+  default boolean observes(String layer) {
+    return true;
+  }
 }

@@ -1,9 +1,11 @@
 package dev.lowrank.format;
 
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.data.Tensor;
 import dev.lowrank.linalg.FloatMatrix;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Runs a {@link SourceModel} on batches of inputs, showing an observer the input of each layer it
@@ -22,6 +24,16 @@ public interface ModelRunner extends AutoCloseable {
    * @return the input names
    */
   List<String> inputNames();
+
+  /**
+   * Returns the per-sample shape of the model's single input when the model records it (a DJL block
+   * model stores the shape it was initialized with), so that flat samples can be reshaped.
+   *
+   * @return the shape without the batch axis, or empty when the model records none
+   */
+  default Optional<SampleShape> sampleShape() {
+    return Optional.empty();
+  }
 
   /**
    * Runs the model on one batch.

@@ -46,6 +46,55 @@ public record LowRankFactors(FloatMatrix a, FloatMatrix b) {
   }
 
   /**
+   * Builds rank-{@code r} factors that keep the leading left singular vectors of a scaled matrix:
+   * given the SVD {@code W D = U S V^T} of {@code W} times any scaling {@code D} (m x k: a
+   * whitening factor {@code C} with {@code C C^T = G}, or {@code diag(s^alpha)}), {@code B = U_r
+   * S_r} and {@code A = S_r^{-1} U_r^T W}, so {@code B A = U_r U_r^T W}. This is {@code A = V_r^T
+   * D^{-1}} when {@code D} is invertible, without inverting it, and stays exact when {@code D} is
+   * singular: {@code (W - B A) D} is then the rank-{@code r} truncation error of {@code W D}.
+   * Singular values of zero (a scaled matrix of rank below {@code r}) get {@code B = u_i}, {@code A
+   * = u_i^T W}.
+   *
+   * @param scaled the truncated SVD of {@code W D}, holding at least {@code r} triplets
+   * @param w the weight {@code W} (n x m)
+   * @param r the rank, in {@code [1, scaled.size()]}
+   * @return the factors
+   */
+  public static LowRankFactors projected(TruncatedSvd scaled, FloatMatrix w, int r) {
+    if (r < 1 || r > scaled.size()) {
+      throw new IllegalArgumentException(
+          "rank " + r + " is outside [1, " + scaled.size() + "] of the decomposition");
+    }
+    FloatMatrix u = scaled.u();
+    int n = u.rows();
+    if (n != w.rows()) {
+      throw new IllegalArgumentException(
+          "U has " + n + " rows but W is " + w.shape() + "; decompose W D, not another matrix");
+    }
+    float[] ur = new float[Math.multiplyExact(n, r)];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(u.data(), i * u.cols(), ur, i * r, r);
+    }
+    FloatMatrix uR = FloatMatrix.wrap(n, r, ur);
+    FloatMatrix a = Blas.gemm(1f, uR, true, w, false, 0f, null);
+    float[] s = scaled.s();
+    float floor = s[0] * 1e-30f;
+    float[] b = ur.clone();
+    for (int j = 0; j < r; j++) {
+      float sj = s[j] > floor && s[j] > 0 ? s[j] : 1f;
+      for (int i = 0; i < n; i++) {
+        b[i * r + j] *= sj;
+      }
+      float inv = 1f / sj;
+      int base = j * a.cols();
+      for (int c = 0; c < a.cols(); c++) {
+        a.data()[base + c] *= inv;
+      }
+    }
+    return new LowRankFactors(a, FloatMatrix.wrap(n, r, b));
+  }
+
+  /**
    * Returns the rank {@code r}.
    *
    * @return the inner dimension of the product

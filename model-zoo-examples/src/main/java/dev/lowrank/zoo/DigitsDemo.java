@@ -1,6 +1,7 @@
 package dev.lowrank.zoo;
 
 import ai.djl.ndarray.types.Shape;
+import dev.lowrank.compress.Calibration;
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
@@ -21,7 +22,8 @@ import java.util.List;
 
 /**
  * The second half of {@code lowrank demo}: the {@code mlp-digits} example (trained once, then
- * cached) compressed at several settings, each with its parameters and its test accuracy.
+ * cached) compressed at several settings, each with its parameters and its test accuracy, and each
+ * followed by the whitened truncation at the same weights (calibrated on the training split).
  */
 public final class DigitsDemo {
 
@@ -62,6 +64,7 @@ public final class DigitsDemo {
             java.util.Optional.empty()));
     Path work = TemporaryFiles.createDirectory("lowrank-demo");
     try {
+      Calibration calibration = SameWeights.calibration(example);
       for (RankPolicy policy : policies) {
         Path out = work.resolve("mlp-" + rows.size());
         CompressionResult result =
@@ -72,6 +75,16 @@ public final class DigitsDemo {
                 result.parametersCompressed(),
                 accuracy(out, test, example.sampleShape()),
                 java.util.Optional.of(result)));
+        // The same weights, whitened on the training split.
+        Path whitenedOut = work.resolve("mlp-" + rows.size());
+        CompressionResult whitened =
+            Compressor.compress(model, whitenedOut, SameWeights.whitened(result, calibration));
+        rows.add(
+            new Row(
+                "  whitened",
+                whitened.parametersCompressed(),
+                accuracy(whitenedOut, test, example.sampleShape()),
+                java.util.Optional.of(whitened)));
       }
     } finally {
       TemporaryFiles.delete(work);

@@ -13,7 +13,7 @@ import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
-import dev.lowrank.format.ModelFileException;
+import dev.lowrank.io.InputFileException;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.runtime.LowRankLinear;
 import java.nio.FloatBuffer;
@@ -83,9 +83,9 @@ public final class LectureExample {
    *
    * @param seed the seed of W's factors, the bias and x
    * @return what it computed
-   * @throws ModelFileException if the compressor refuses the layer (it should not)
+   * @throws InputFileException if the compressor refuses the layer (it should not)
    */
-  public static Result run(long seed) throws ModelFileException {
+  public static Result run(long seed) throws InputFileException {
     Random random = new Random(seed);
     float[] u = gaussian(random, N * RANK);
     float[] v = gaussian(random, N * RANK);

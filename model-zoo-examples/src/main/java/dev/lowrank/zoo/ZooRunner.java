@@ -1,5 +1,6 @@
 package dev.lowrank.zoo;
 
+import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
@@ -27,7 +28,7 @@ public final class ZooRunner {
   private ZooRunner() {}
 
   /** How to compress: a rank policy, or the smallest model within an accuracy drop. */
-  public sealed interface Setting permits Setting.Policy, Setting.MaxDrop {
+  public sealed interface Setting permits Setting.Policy, Setting.Whitened, Setting.MaxDrop {
 
     /**
      * A fixed policy.
@@ -38,6 +39,19 @@ public final class ZooRunner {
       @Override
       public String describe() {
         return policy.describe();
+      }
+    }
+
+    /**
+     * Whitened truncation (calibrated on the example's training split) at exactly the ranks the
+     * plain compression with a policy gives: the same weights, other factors.
+     *
+     * @param policy the rank policy of the plain compression whose ranks are kept
+     */
+    record Whitened(RankPolicy policy) implements Setting {
+      @Override
+      public String describe() {
+        return "whitened, " + policy.describe() + "'s ranks";
       }
     }
 
@@ -105,6 +119,18 @@ public final class ZooRunner {
     Optional<SearchResult> search = Optional.empty();
     if (setting instanceof Setting.Policy p) {
       Compressor.compress(original, out, CompressionSpec.builder().setPolicy(p.policy()).build());
+    } else if (setting instanceof Setting.Whitened w) {
+      Path plainOut =
+          workDir.resolve(
+              example.name()
+                  + "-plain-"
+                  + slug
+                  + (original.toString().endsWith(".pt") ? ".pt" : ""));
+      CompressionResult plain =
+          Compressor.compress(
+              original, plainOut, CompressionSpec.builder().setPolicy(w.policy()).build());
+      Compressor.compress(
+          original, out, SameWeights.whitened(plain, SameWeights.calibration(example)));
     } else {
       double maxDrop = ((Setting.MaxDrop) setting).maxDrop();
       SearchResult result =

@@ -31,8 +31,9 @@ public final class ZooTable {
 
   /**
    * Returns the settings the table shows for an example: for wide models (a layer side of 512 or
-   * more) ranks 256, 128 and 64; otherwise energy 0.9 and ranks 16 and 8; then the smallest model
-   * within a drop of one percentage point.
+   * more) ranks 256, 128 and 64; otherwise energy 0.9 and ranks 16 and 8; each plain and then
+   * whitened at the same ranks (calibrated on the training split); then the smallest model within a
+   * drop of one percentage point.
    *
    * @param original the example's model
    * @return the settings
@@ -46,15 +47,15 @@ public final class ZooTable {
             .mapToInt(l -> Math.min(l.outFeatures(), l.inFeatures()))
             .max()
             .orElse(0);
+    List<RankPolicy> policies =
+        widest >= 512
+            ? List.of(RankPolicy.rank(256), RankPolicy.rank(128), RankPolicy.rank(64))
+            : List.of(RankPolicy.energy(0.9), RankPolicy.rank(16), RankPolicy.rank(8));
     List<ZooRunner.Setting> settings = new ArrayList<>();
-    if (widest >= 512) {
-      for (int r : new int[] {256, 128, 64}) {
-        settings.add(new ZooRunner.Setting.Policy(RankPolicy.rank(r)));
-      }
-    } else {
-      settings.add(new ZooRunner.Setting.Policy(RankPolicy.energy(0.9)));
-      settings.add(new ZooRunner.Setting.Policy(RankPolicy.rank(16)));
-      settings.add(new ZooRunner.Setting.Policy(RankPolicy.rank(8)));
+    for (RankPolicy p : policies) {
+      // Plain and whitened side by side, at the same weights.
+      settings.add(new ZooRunner.Setting.Policy(p));
+      settings.add(new ZooRunner.Setting.Whitened(p));
     }
     settings.add(new ZooRunner.Setting.MaxDrop(0.01));
     return settings;

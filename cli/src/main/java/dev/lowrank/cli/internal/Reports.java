@@ -1,5 +1,6 @@
 package dev.lowrank.cli.internal;
 
+import dev.lowrank.compress.CalibrationSummary;
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.LayerResult;
 import java.util.Locale;
@@ -16,21 +17,82 @@ public final class Reports {
    * @return the table text
    */
   public static String layerTable(CompressionResult result) {
+    boolean data = result.layers().stream().anyMatch(l -> l.data().isPresent());
     TextTable table =
-        new TextTable(
-            "layer", "shape", "rank", "params before", "params after", "energy", "error", "note");
+        data
+            ? new TextTable(
+                "layer",
+                "shape",
+                "rank",
+                "params before",
+                "params after",
+                "energy",
+                "error",
+                "data energy",
+                "data error",
+                "optimum",
+                "note")
+            : new TextTable(
+                "layer",
+                "shape",
+                "rank",
+                "params before",
+                "params after",
+                "energy",
+                "error",
+                "note");
     for (LayerResult l : result.layers()) {
-      table.row(
-          l.name(),
-          l.layer().shape(),
-          l.rank().isPresent() ? Integer.toString(l.rank().getAsInt()) : "-",
-          l.parametersBefore(),
-          l.parametersAfter(),
-          String.format(Locale.ROOT, "%.4f", l.energyKept()),
-          String.format(Locale.ROOT, "%.4f", l.relativeError()),
-          l.reason().map(r -> "dense: " + r).orElse(""));
+      String rank = l.rank().isPresent() ? Integer.toString(l.rank().getAsInt()) : "-";
+      String note =
+          l.reason()
+              .map(r -> "dense: " + r)
+              .orElse(l.data().flatMap(d -> d.sharedWith()).map(w -> "shares " + w).orElse(""));
+      if (data) {
+        table.row(
+            l.name(),
+            l.layer().shape(),
+            rank,
+            l.parametersBefore(),
+            l.parametersAfter(),
+            String.format(Locale.ROOT, "%.4f", l.energyKept()),
+            String.format(Locale.ROOT, "%.4f", l.relativeError()),
+            l.data().map(d -> figure(d.dataEnergyKept())).orElse("-"),
+            l.data().map(d -> figure(d.dataError())).orElse("-"),
+            l.data().map(d -> figure(d.dataOptimum())).orElse("-"),
+            note);
+      } else {
+        table.row(
+            l.name(),
+            l.layer().shape(),
+            rank,
+            l.parametersBefore(),
+            l.parametersAfter(),
+            String.format(Locale.ROOT, "%.4f", l.energyKept()),
+            String.format(Locale.ROOT, "%.4f", l.relativeError()),
+            note);
+      }
     }
-    return table.toString();
+    String text = table.toString();
+    if (result.calibration().isPresent()) {
+      CalibrationSummary c = result.calibration().get();
+      text +=
+          String.format(
+              Locale.ROOT,
+              "calibration: %s, %d samples, %,d tokens%s%s%n",
+              c.source(),
+              c.samples(),
+              c.tokens(),
+              c.mask().map(m -> ", padding from " + m).orElse(""),
+              c.sharedInputs().isEmpty()
+                  ? ""
+                  : "; shared inputs: "
+                      + c.sharedInputs().stream().map(g -> String.join("/", g)).toList());
+    }
+    return text;
+  }
+
+  private static String figure(double v) {
+    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4f", v);
   }
 
   /**

@@ -1,15 +1,21 @@
 package dev.lowrank.compress.internal;
 
+import dev.lowrank.compress.Allocation;
+import dev.lowrank.compress.Calibration;
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.CompressionSpec;
+import dev.lowrank.compress.DataFit;
 import dev.lowrank.compress.LayerResult;
 import dev.lowrank.compress.LayerRule;
+import dev.lowrank.compress.LayerSpectrum;
 import dev.lowrank.compress.LayerStatus;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.compress.Scope;
+import dev.lowrank.compress.TruncationMethod;
 import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.SourceModel;
+import dev.lowrank.io.InputFileException;
 import dev.lowrank.linalg.BlasThreads;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
@@ -18,6 +24,8 @@ import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.SvdBackends;
 import dev.lowrank.linalg.TruncatedSvd;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -55,6 +63,8 @@ public final class CompressionRun {
   private final CompressionSpec spec;
   private final SvdBackend backend;
   private final FactorStore store = FactorStore.forHeap();
+  private CalibrationCache.Entry cached;
+  private DataAware data;
 
   private CompressionRun(SourceModel model, CompressionSpec spec) {
     this.model = model;
@@ -71,6 +81,7 @@ public final class CompressionRun {
    * @param inputSha256 the input's SHA-256, if any
    * @return the result and the factors
    * @throws ModelFileException if a weight cannot be read or holds NaN or infinite values
+   * @throws dev.lowrank.data.DataFileException if the calibration data cannot be used
    * @throws IllegalArgumentException if the spec does not fit the model (a rule that matches no
    *     layer, a rank above what the layers allow)
    */
@@ -79,14 +90,22 @@ public final class CompressionRun {
       CompressionSpec spec,
       Optional<String> inputFile,
       Optional<String> inputSha256)
-      throws ModelFileException {
+      throws InputFileException {
     return new CompressionRun(model, spec).execute(inputFile, inputSha256);
   }
 
   private Outcome execute(Optional<String> inputFile, Optional<String> inputSha256)
-      throws ModelFileException {
+      throws InputFileException {
     List<Layer> layers = model.layers();
     validate(layers);
+    if (spec.calibration().isPresent()) {
+      List<Layer> calibrated = layers.stream().filter(Layer::factorizable).toList();
+      boolean gram = spec.method() != TruncationMethod.ACTIVATION || fitsInMemory(calibrated);
+      cached =
+          CalibrationCache.get(
+              model, calibrated, spec.calibration().get(), gram, inputFile.isPresent());
+      data = new DataAware(cached.statistics, spec.method(), spec.alpha());
+    }
     List<LayerPlan> plans = new ArrayList<>();
     List<Layer> global = new ArrayList<>();
     for (Layer layer : layers) {
@@ -101,7 +120,11 @@ public final class CompressionRun {
       }
     }
     if (!global.isEmpty()) {
-      Map<String, LayerPlan> allocated = GlobalAllocation.allocate(model, global, spec.policy());
+      Map<String, LayerPlan> allocated =
+          data == null
+              ? GlobalAllocation.allocate(model, global, spec.policy())
+              : GlobalAllocation.allocate(
+                  global, dataSpectra(global), sensitivity(global), spec.policy());
       for (int i = 0; i < plans.size(); i++) {
         if (plans.get(i) == null) {
           plans.set(i, allocated.get(layers.get(i).name()));
@@ -110,8 +133,11 @@ public final class CompressionRun {
     }
     List<LayerResult> results;
     try {
-      results = factorizeAll(plans);
-    } catch (ModelFileException | RuntimeException e) {
+      results =
+          spec.sequential()
+              ? new SequentialFitting(model, spec, data, backend, store).fit(plans)
+              : factorizeAll(plans);
+    } catch (InputFileException | RuntimeException e) {
       store.close();
       throw e;
     }
@@ -129,7 +155,8 @@ public final class CompressionRun {
             spec.settings(),
             results,
             original,
-            original - saved);
+            original - saved,
+            data == null ? Optional.empty() : Optional.of(data.statistics().summary()));
     return new Outcome(result, store.view(layers.stream().map(Layer::name).toList()), store);
   }
 
@@ -263,7 +290,22 @@ public final class CompressionRun {
     try {
       List<Future<LayerResult>> futures = new ArrayList<>();
       for (LayerPlan plan : plans) {
-        futures.add(pool.submit(() -> factorize(plan)));
+        if (data != null && plan.target().isPresent()) {
+          data.expect(plan.layer().name());
+        }
+      }
+      for (LayerPlan plan : plans) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  try {
+                    return factorize(plan);
+                  } finally {
+                    if (data != null && plan.target().isPresent()) {
+                      data.done(plan.layer());
+                    }
+                  }
+                }));
       }
       List<LayerResult> results = new ArrayList<>();
       for (Future<LayerResult> f : futures) {
@@ -290,18 +332,7 @@ public final class CompressionRun {
   private LayerResult factorize(LayerPlan plan) throws ModelFileException {
     Layer layer = plan.layer();
     if (plan.target().isEmpty()) {
-      LayerStatus status =
-          layer.lowRank().isPresent() ? LayerStatus.LOW_RANK_INPUT : LayerStatus.DENSE;
-      return new LayerResult(
-          layer,
-          status,
-          layer.lowRank(),
-          plan.reason(),
-          layer.parameters(),
-          layer.parameters(),
-          1.0,
-          0.0,
-          Optional.empty());
+      return kept(plan);
     }
     FloatMatrix w = readFinite(model, layer);
     double norm2 = w.frobeniusNormSquared();
@@ -310,6 +341,12 @@ public final class CompressionRun {
           layer,
           "its weight is all zeros (rank 0): there is nothing to factorize",
           Optional.empty());
+    }
+    if (data != null) {
+      Optional<DataAware.Prepared> prepared = data.prepare(layer, w);
+      if (prepared.isPresent()) {
+        return factorizeScaled(plan, prepared.get(), norm2);
+      }
     }
     RankTarget target = plan.target().get();
     TruncatedSvd svd = backend.decompose(w, target);
@@ -341,7 +378,167 @@ public final class CompressionRun {
         Optional.of(svd.method()));
   }
 
-  private static LayerResult dense(Layer layer, String reason, Optional<String> svd) {
+  /** The truncation of a layer prepared for a data-aware method. */
+  private LayerResult factorizeScaled(LayerPlan plan, DataAware.Prepared p, double norm2) {
+    Layer layer = plan.layer();
+    FloatMatrix w = p.weight();
+    FloatMatrix scaled = data.method() == TruncationMethod.PLAIN ? w : p.scaled();
+    RankTarget target = plan.target().get();
+    int k = Math.min(scaled.rows(), scaled.cols());
+    String note = "";
+    if (target instanceof RankTarget.Leading leading && leading.rank() > k) {
+      note = " (the data spans only " + k + " input directions)";
+      target = RankTarget.leading(k);
+    }
+    TruncatedSvd svd = backend.decompose(scaled, target);
+    int r =
+        target instanceof RankTarget.Leading leading
+            ? leading.rank()
+            : svd.rankForEnergy(plan.energy().orElseThrow());
+    long n = layer.outFeatures();
+    long m = layer.inFeatures();
+    if (!RankRules.pays(r, n, m)) {
+      return dense(
+          layer,
+          RankRules.doesNotPay(spec.policyFor(layer.name()).describe(), r, n, m) + note,
+          Optional.of(svd.method()));
+    }
+    LowRankFactors factors =
+        data.method() == TruncationMethod.PLAIN
+            ? LowRankFactors.truncate(svd, r)
+            : LowRankFactors.projected(svd, w, r);
+    double error = factors.residualNorm(w) / Math.sqrt(norm2);
+    DataFit fit = data.fit(p, factors, svd, data.method());
+    long after = factors.parameters() + (layer.hasBias() ? n : 0);
+    store.put(layer.name(), factors);
+    double energy =
+        data.method() == TruncationMethod.PLAIN ? svd.energy(r) / norm2 : 1 - error * error;
+    return new LayerResult(
+        layer,
+        LayerStatus.FACTORIZED,
+        OptionalInt.of(r),
+        Optional.empty(),
+        layer.parameters(),
+        after,
+        energy,
+        error,
+        Optional.of(svd.method()),
+        Optional.of(fit));
+  }
+
+  /** The spectra a global budget is spread by: of the scaled weights, or of W for plain. */
+  private Map<String, Optional<LayerSpectrum>> dataSpectra(List<Layer> layers)
+      throws ModelFileException {
+    String key = spec.method().cliName() + "/" + spec.alpha();
+    Map<String, Optional<LayerSpectrum>> known = cached.spectra.get(key);
+    if (known != null && known.keySet().containsAll(layers.stream().map(Layer::name).toList())) {
+      return known;
+    }
+    Map<String, Optional<LayerSpectrum>> out = new LinkedHashMap<>();
+    // Group by shared statistics, so that each whitening factor is computed once and then freed.
+    List<Layer> ordered = new ArrayList<>(layers);
+    ordered.sort(
+        Comparator.comparing(
+            (Layer l) -> data.statistics().group(l.name()).map(g -> g.leader()).orElse(l.name())));
+    for (Layer layer : ordered) {
+      data.expect(layer.name());
+    }
+    for (Layer layer : ordered) {
+      try {
+        FloatMatrix w = readFinite(model, layer);
+        Optional<DataAware.Prepared> p =
+            w.frobeniusNormSquared() == 0 ? Optional.empty() : data.prepare(layer, w);
+        boolean reached = data.statistics().group(layer.name()).isPresent();
+        if (p.isEmpty() && reached) {
+          // Its output on the data is zero: no singular value saves any output error.
+          out.put(layer.name(), Optional.empty());
+        } else if (p.isEmpty() || data.method() == TruncationMethod.PLAIN) {
+          out.put(layer.name(), Spectra.of(layer, w));
+        } else {
+          out.put(layer.name(), Spectra.of(layer, p.get().scaled()));
+        }
+      } finally {
+        data.done(layer);
+      }
+    }
+    cached.spectra.put(key, out);
+    return out;
+  }
+
+  /** The sensitivity weights of the layers of a global budget, empty for the spectrum alone. */
+  private Map<String, Double> sensitivity(List<Layer> layers) throws InputFileException {
+    if (spec.allocation() != Allocation.SENSITIVITY) {
+      return Map.of();
+    }
+    String key =
+        spec.method().cliName() + "/" + spec.alpha() + "/" + spec.svd() + "/" + spec.seed();
+    Map<String, Double> known = cached.sensitivity.get(key);
+    if (known != null && known.keySet().containsAll(layers.stream().map(Layer::name).toList())) {
+      return known;
+    }
+    Map<String, Double> measured =
+        Sensitivity.measure(
+            model, data, layers, dataSpectra(layers), backend, spec.calibration().get());
+    cached.sensitivity.put(key, measured);
+    return measured;
+  }
+
+  /**
+   * Returns the spectra of the whitened weights {@code W C} of a model's dense layers on
+   * calibration data, for inspect: each group's factor computed once.
+   *
+   * @param model the model
+   * @param calibration the data
+   * @return per layer the data reaches, the spectrum of {@code W C}
+   * @throws InputFileException if the model cannot be run, a weight read, or the data used
+   */
+  public static Map<String, LayerSpectrum> dataSpectra(SourceModel model, Calibration calibration)
+      throws InputFileException {
+    CompressionSpec spec =
+        CompressionSpec.builder()
+            .setPolicy(RankPolicy.energy(0.9))
+            .optCalibration(calibration)
+            .optScope(Scope.GLOBAL)
+            .build();
+    CompressionRun run = new CompressionRun(model, spec);
+    List<Layer> dense = model.layers().stream().filter(Layer::factorizable).toList();
+    run.cached = CalibrationCache.get(model, dense, calibration, true, true);
+    run.data = new DataAware(run.cached.statistics, TruncationMethod.WHITENED, spec.alpha());
+    Map<String, LayerSpectrum> out = new LinkedHashMap<>();
+    List<Layer> reached =
+        dense.stream().filter(l -> run.data.statistics().group(l.name()).isPresent()).toList();
+    run.dataSpectra(reached).forEach((k, v) -> v.ifPresent(s -> out.put(k, s)));
+    return out;
+  }
+
+  /** Whether Gram matrices of every layer fit in the heap, for the activation method's reports. */
+  private static boolean fitsInMemory(List<Layer> layers) {
+    long bytes = 0;
+    for (Layer l : layers) {
+      long m = l.inFeatures();
+      bytes += 4 * m * (m + 1);
+    }
+    return bytes < Runtime.getRuntime().maxMemory() / 4;
+  }
+
+  /** The entry of a layer the plan leaves as it is. */
+  static LayerResult kept(LayerPlan plan) {
+    Layer layer = plan.layer();
+    LayerStatus status =
+        layer.lowRank().isPresent() ? LayerStatus.LOW_RANK_INPUT : LayerStatus.DENSE;
+    return new LayerResult(
+        layer,
+        status,
+        layer.lowRank(),
+        plan.reason(),
+        layer.parameters(),
+        layer.parameters(),
+        1.0,
+        0.0,
+        Optional.empty());
+  }
+
+  static LayerResult dense(Layer layer, String reason, Optional<String> svd) {
     return new LayerResult(
         layer,
         LayerStatus.DENSE,

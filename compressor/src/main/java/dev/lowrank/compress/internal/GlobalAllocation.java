@@ -38,19 +38,43 @@ final class GlobalAllocation {
    */
   static Map<String, LayerPlan> allocate(SourceModel model, List<Layer> layers, RankPolicy policy)
       throws ModelFileException {
+    Map<String, Optional<LayerSpectrum>> spectra = new LinkedHashMap<>();
+    for (Layer layer : layers) {
+      spectra.put(layer.name(), Spectra.of(model, layer));
+    }
+    return allocate(layers, spectra, Map.of(), policy);
+  }
+
+  /**
+   * Plans each layer's rank from given spectra: those of the weights, or of the scaled weights of a
+   * data-aware method (whose energy is the layer's output energy on the calibration data), each
+   * layer's gains multiplied by its weight (a measured sensitivity; 1 when absent).
+   *
+   * @param layers the layers sharing the budget
+   * @param spectra per layer name, the spectrum the gains come from (empty: an all-zero matrix)
+   * @param weights per layer name, the factor of its gains (missing: 1)
+   * @param policy a ratio or an energy
+   * @return a plan per layer name
+   */
+  static Map<String, LayerPlan> allocate(
+      List<Layer> layers,
+      Map<String, Optional<LayerSpectrum>> spectra,
+      Map<String, Double> weights,
+      RankPolicy policy) {
     List<Candidate> candidates = new ArrayList<>();
     long denseWeights = 0;
     boolean[] zero = new boolean[layers.size()];
     for (int l = 0; l < layers.size(); l++) {
       Layer layer = layers.get(l);
-      Optional<LayerSpectrum> spectrum = Spectra.of(model, layer);
+      Optional<LayerSpectrum> spectrum = spectra.getOrDefault(layer.name(), Optional.empty());
       double norm2 = spectrum.map(LayerSpectrum::frobeniusNormSquared).orElse(0.0);
       float[] s = spectrum.map(LayerSpectrum::singularValues).orElse(new float[0]);
+      double weight = weights.getOrDefault(layer.name(), 1.0);
       long cost = (long) layer.outFeatures() + layer.inFeatures();
       denseWeights += (long) layer.outFeatures() * layer.inFeatures();
       zero[l] = norm2 == 0;
       for (int i = 0; i < s.length && norm2 > 0; i++) {
-        candidates.add(new Candidate(l, i, (double) s[i] * s[i] / norm2, cost));
+        candidates.add(new Candidate(l, i, weight * s[i] * s[i] / norm2, cost));
       }
     }
     candidates.sort(
@@ -78,7 +102,7 @@ final class GlobalAllocation {
         }
         if (ranks[c.layer()] == c.index()) {
           ranks[c.layer()]++;
-          kept += c.gain();
+          kept += c.gain() / weights.getOrDefault(layers.get(c.layer()).name(), 1.0);
         }
       }
       why = String.format(Locale.ROOT, "global energy %s", energy.energy());

@@ -10,6 +10,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.lowrank.data.SampleShape;
 import dev.lowrank.data.Tensor;
 import dev.lowrank.format.LayerInputObserver;
 import dev.lowrank.format.ModelFileException;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Runs a DJL block model on batches: each observed {@link Linear} is swapped for an {@link
@@ -60,6 +62,25 @@ final class DjlRunner implements ModelRunner {
       names.add("input0");
     }
     return names;
+  }
+
+  @Override
+  public Optional<SampleShape> sampleShape() {
+    try {
+      Shape[] shapes = model.getBlock().getInputShapes();
+      if (shapes == null || shapes.length != 1 || shapes[0].dimension() < 2) {
+        return Optional.empty();
+      }
+      long[] dims = java.util.Arrays.copyOfRange(shapes[0].getShape(), 1, shapes[0].dimension());
+      for (long d : dims) {
+        if (d < 1) {
+          return Optional.empty();
+        }
+      }
+      return Optional.of(SampleShape.of(dims));
+    } catch (IllegalStateException | UnsupportedOperationException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
   }
 
   @Override
@@ -129,7 +150,7 @@ final class DjlRunner implements ModelRunner {
   }
 
   void observe(String layer, NDArray input) {
-    if (current != LayerInputObserver.NONE) {
+    if (current != LayerInputObserver.NONE && current.observes(layer)) {
       current.observe(layer, DjlTensors.toTensor(layer, input));
     }
   }

@@ -1,8 +1,10 @@
 package dev.lowrank.eval.sweep;
 
+import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.Overwrite;
 import dev.lowrank.compress.RankPolicy;
+import dev.lowrank.compress.Scope;
 import dev.lowrank.eval.gate.Gate;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.sweep.internal.SweepRunner;
@@ -16,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Finds the smallest compressed model (fewest parameters) whose accuracy drop stays within a limit,
@@ -41,12 +44,20 @@ public final class SmallestModelSearch {
   public static final List<Double> DEFAULT_ENERGIES =
       List.of(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999);
 
+  /**
+   * The candidate parameter ratios of a global budget ({@link Builder#optGlobalBudget()}): each one
+   * model-wide share of the linear weights, spread over the layers by the spec's allocation.
+   */
+  public static final List<Double> DEFAULT_RATIOS =
+      List.of(0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9);
+
   /** The default candidate ranks, cut to the model's largest layer side. */
   public static final List<Integer> DEFAULT_RANKS =
       List.of(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096);
 
   private final Sweep.Settings settings;
   private final double maxDrop;
+  private final SearchCriterion criterion;
   private final Optional<List<RankPolicy>> candidates;
   private final int refinementSteps;
   private final Optional<Path> output;
@@ -55,6 +66,7 @@ public final class SmallestModelSearch {
   private SmallestModelSearch(Builder b) {
     this.settings = b.settings;
     this.maxDrop = b.maxDrop;
+    this.criterion = b.minFidelity != null ? b.minFidelity : new SearchCriterion.MaxDrop(b.maxDrop);
     this.candidates = Optional.ofNullable(b.candidates);
     this.refinementSteps = b.refinementSteps;
     this.output = b.output;
@@ -110,13 +122,18 @@ public final class SmallestModelSearch {
       strategy = String.join("; ", strategies);
       Optional<SweepPoint> chosen =
           evaluated.stream()
-              .filter(p -> p.gateDrop() <= maxDrop + 1e-12)
+              .filter(criterion::passes)
               .min(Comparator.comparingLong(SweepPoint::parameters));
       if (chosen.isPresent() && output.isPresent()) {
         Compressor.compress(
             settings.model, output.get(), settings.specs.apply(chosen.get().policy()), overwrite);
       }
-      return new SearchResult(maxDrop, chosen, runner.result(evaluated), strategy);
+      return new SearchResult(
+          criterion instanceof SearchCriterion.MaxDrop ? maxDrop : Double.NaN,
+          chosen,
+          runner.result(evaluated),
+          strategy,
+          criterion);
     }
   }
 
@@ -149,7 +166,7 @@ public final class SmallestModelSearch {
       SweepPoint p = runner.evaluate(sorted.get(mid));
       evaluated.add(p);
       step.advance(1);
-      if (p.gateDrop() <= maxDrop + 1e-12) {
+      if (criterion.passes(p)) {
         hi = mid;
       } else {
         lo = mid;
@@ -167,7 +184,7 @@ public final class SmallestModelSearch {
         SweepPoint p = runner.evaluate(mid.get());
         evaluated.add(p);
         refined++;
-        if (p.gateDrop() <= maxDrop + 1e-12) {
+        if (criterion.passes(p)) {
           vhi = kind.value(mid.get());
         } else {
           vlo = kind.value(mid.get());
@@ -255,6 +272,7 @@ public final class SmallestModelSearch {
   public static final class Builder extends SweepBuilder<Builder> {
 
     private double maxDrop = Double.NaN;
+    private SearchCriterion.MinFidelity minFidelity;
     private List<RankPolicy> candidates;
     private int refinementSteps = 3;
     private Optional<Path> output = Optional.empty();
@@ -275,6 +293,34 @@ public final class SmallestModelSearch {
      */
     public Builder setMaxAccuracyDrop(double maxAccuracyDrop) {
       this.maxDrop = maxAccuracyDrop;
+      return this;
+    }
+
+    /**
+     * Instead of an accuracy drop, requires the outputs' fidelity to the original to reach a limit:
+     * for models without labels (a sentence encoder's embeddings).
+     *
+     * @param minFidelity the smallest fidelity, in [0, 1]
+     * @param metric the mean cosine of the outputs, or the top-1 agreement
+     * @return this builder
+     */
+    public Builder setMinFidelity(double minFidelity, FidelityMetric metric) {
+      this.minFidelity = new SearchCriterion.MinFidelity(minFidelity, metric);
+      return this;
+    }
+
+    /**
+     * Searches one model-wide budget instead of uniform settings: the candidates are the parameter
+     * ratios {@link SmallestModelSearch#DEFAULT_RATIOS} with {@link Scope#GLOBAL}, spread over the
+     * layers as the spec's allocation says (with calibration: by the whitened spectra, or by the
+     * measured sensitivity).
+     *
+     * @return this builder
+     */
+    public Builder optGlobalBudget() {
+      this.candidates = DEFAULT_RATIOS.stream().map(RankPolicy::ratio).toList();
+      Function<RankPolicy, CompressionSpec> specs = settings.specs;
+      settings.specs = p -> specs.apply(p).toBuilder().optScope(Scope.GLOBAL).build();
       return this;
     }
 
@@ -332,7 +378,12 @@ public final class SmallestModelSearch {
      */
     public SmallestModelSearch build() {
       settings.validate();
-      Gate.checkLimit(maxDrop);
+      if (minFidelity == null) {
+        Gate.checkLimit(maxDrop);
+      } else if (!Double.isNaN(maxDrop)) {
+        throw new IllegalArgumentException(
+            "Give either a largest accuracy drop or a smallest fidelity, not both");
+      }
       if (candidates != null && candidates.isEmpty()) {
         throw new IllegalArgumentException("Give at least one candidate setting");
       }

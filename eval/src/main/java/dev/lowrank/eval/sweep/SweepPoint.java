@@ -20,6 +20,8 @@ import java.util.stream.Collectors;
  * @param drop the top-1 accuracy drop from the original (a fraction), on labeled data
  * @param fidelity its agreement with the original
  * @param compression what the compressor did, layer by layer
+ * @param meanCosine the mean over samples of the cosine between the compressed and the original
+ *     model's output vectors ({@code NaN} when not measured)
  */
 public record SweepPoint(
     RankPolicy policy,
@@ -29,7 +31,51 @@ public record SweepPoint(
     Optional<Accuracy> accuracy,
     OptionalDouble drop,
     Fidelity fidelity,
-    CompressionResult compression) {
+    CompressionResult compression,
+    double meanCosine) {
+
+  /**
+   * Creates a point without the cosine figure.
+   *
+   * @param policy the rank policy
+   * @param parameters its parameter count
+   * @param parameterRatio its share of the original's parameters
+   * @param sizeBytes its size on disk
+   * @param accuracy its accuracy, on labeled data
+   * @param drop its accuracy drop, on labeled data
+   * @param fidelity its agreement with the original
+   * @param compression what the compressor did
+   */
+  public SweepPoint(
+      RankPolicy policy,
+      long parameters,
+      double parameterRatio,
+      long sizeBytes,
+      Optional<Accuracy> accuracy,
+      OptionalDouble drop,
+      Fidelity fidelity,
+      CompressionResult compression) {
+    this(
+        policy,
+        parameters,
+        parameterRatio,
+        sizeBytes,
+        accuracy,
+        drop,
+        fidelity,
+        compression,
+        Double.NaN);
+  }
+
+  /**
+   * Returns the fidelity to the original under a metric.
+   *
+   * @param metric cosine or top-1 agreement
+   * @return the fidelity, in [0, 1] (the cosine may be negative for unrelated outputs)
+   */
+  public double fidelity(FidelityMetric metric) {
+    return metric == FidelityMetric.COSINE ? meanCosine : fidelity.top1Agreement();
+  }
 
   /**
    * Returns the setting in the CLI's words, e.g. {@code rank 8} or {@code energy 0.9}.

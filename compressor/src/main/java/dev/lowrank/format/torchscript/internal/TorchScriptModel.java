@@ -117,10 +117,18 @@ public final class TorchScriptModel implements SourceModel {
     return l;
   }
 
+  /**
+   * Opens a runner on an instrumented copy of the archive, loaded through DJL's PyTorch engine:
+   * each observed layer's forward reports its input (in call order, once per call), and weights are
+   * replaced in place. Layers whose forward does not take a tensor first are never reported.
+   *
+   * @param observed names of layers whose inputs to report
+   * @return the runner, to be closed before the model
+   * @throws ModelFileException if the copy cannot be written or PyTorch cannot load it
+   */
   @Override
   public ModelRunner runner(Set<String> observed) throws ModelFileException {
-    throw new ModelFileException(
-        archive.path(), "TorchScript models cannot be run for calibration yet");
+    return TorchScriptRunner.open(archive, byName, observed);
   }
 
   @Override

@@ -129,7 +129,8 @@ public final class SweepRunner implements AutoCloseable {
           same.accuracy(),
           same.drop(),
           same.fidelity(),
-          result);
+          result,
+          same.meanCosine());
     }
     Predictions predictions;
     try (InferenceModel compressed = InferenceModel.load(out)) {
@@ -152,9 +153,29 @@ public final class SweepRunner implements AutoCloseable {
             accuracy,
             drop,
             fidelity,
-            result);
+            result,
+            meanCosine(baseline.predictions(), predictions));
     byRanks.put(ranks, point);
     return point;
+  }
+
+  /** The mean over samples of the cosine between two models' output rows (1 for two zero rows). */
+  static double meanCosine(Predictions original, Predictions compressed) {
+    double sum = 0;
+    for (int i = 0; i < original.samples(); i++) {
+      double dot = 0;
+      double a = 0;
+      double b = 0;
+      for (int k = 0; k < original.width(); k++) {
+        double x = original.score(i, k);
+        double y = compressed.score(i, k);
+        dot += x * y;
+        a += x * x;
+        b += y * y;
+      }
+      sum += a == 0 && b == 0 ? 1 : a == 0 || b == 0 ? 0 : dot / Math.sqrt(a * b);
+    }
+    return sum / original.samples();
   }
 
   /**
