@@ -16,6 +16,7 @@ import java.util.Map;
  *     .setPolicy(RankPolicy.energy(0.9))
  *     .optRule("fc3", RankPolicy.dense())        // keep the classifier head dense
  *     .optRule("*.linear1", RankPolicy.rank(16))
+ *     .optConv(true)                              // convolutions too, each in its better form
  *     .build();
  * }</pre>
  */
@@ -27,6 +28,8 @@ public final class CompressionSpec {
   private final SvdMethod svd;
   private final long seed;
   private final int threads;
+  private final boolean conv;
+  private final ConvFormChoice convForm;
 
   private CompressionSpec(Builder b) {
     this.policy = b.policy;
@@ -35,6 +38,8 @@ public final class CompressionSpec {
     this.svd = b.svd;
     this.seed = b.seed;
     this.threads = b.threads;
+    this.conv = b.conv;
+    this.convForm = b.convForm;
   }
 
   /**
@@ -101,6 +106,25 @@ public final class CompressionSpec {
   }
 
   /**
+   * Returns whether convolutions are factorized too (off by default: then only linear layers are,
+   * as before convolutions were supported, and convolutions stay dense with that reason).
+   *
+   * @return {@code true} if convolutions are compressed
+   */
+  public boolean conv() {
+    return conv;
+  }
+
+  /**
+   * Returns the form convolutions are factorized in, when {@link #conv()} is on.
+   *
+   * @return the form choice (default {@link ConvFormChoice#AUTO})
+   */
+  public ConvFormChoice convForm() {
+    return convForm;
+  }
+
+  /**
    * Returns the policy for a layer: the first matching rule's, else the default.
    *
    * @param layerName the layer's name
@@ -126,7 +150,8 @@ public final class CompressionSpec {
   }
 
   /**
-   * Returns the settings as the manifest records them (policy, scope, rules, svd, seed).
+   * Returns the settings as the manifest records them (policy, scope, rules, svd, seed, and the
+   * convolution form when convolutions are compressed).
    *
    * @return an ordered map of setting names to values
    */
@@ -141,6 +166,9 @@ public final class CompressionSpec {
     s.put("rules", String.join(", ", r));
     s.put("svd", svd.cliName());
     s.put("seed", Long.toString(seed));
+    if (conv) {
+      s.put("conv", convForm.cliName());
+    }
     return s;
   }
 
@@ -158,8 +186,33 @@ public final class CompressionSpec {
     private SvdMethod svd = SvdMethod.AUTO;
     private long seed = 0;
     private int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private boolean conv;
+    private ConvFormChoice convForm = ConvFormChoice.AUTO;
 
     private Builder() {}
+
+    /**
+     * Sets whether convolutions are factorized too (default off: only linear layers are).
+     *
+     * @param conv {@code true} to compress convolutions
+     * @return this builder
+     */
+    public Builder optConv(boolean conv) {
+      this.conv = conv;
+      return this;
+    }
+
+    /**
+     * Sets the form of factorized convolutions (default {@link ConvFormChoice#AUTO}); only used
+     * with {@link #optConv(boolean) optConv(true)}.
+     *
+     * @param convForm channel, spatial or auto
+     * @return this builder
+     */
+    public Builder optConvForm(ConvFormChoice convForm) {
+      this.convForm = convForm;
+      return this;
+    }
 
     /**
      * Sets the default policy (required).
@@ -259,8 +312,8 @@ public final class CompressionSpec {
         throw new IllegalArgumentException(
             "A global scope needs a ratio or energy policy, not " + policy.describe());
       }
-      if (svd == null || scope == null) {
-        throw new IllegalArgumentException("svd and scope must not be null");
+      if (svd == null || scope == null || convForm == null) {
+        throw new IllegalArgumentException("svd, scope and convForm must not be null");
       }
       return new CompressionSpec(this);
     }

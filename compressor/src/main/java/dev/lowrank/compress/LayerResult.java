@@ -1,5 +1,6 @@
 package dev.lowrank.compress;
 
+import dev.lowrank.format.ConvForm;
 import dev.lowrank.format.Layer;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -9,8 +10,9 @@ import java.util.OptionalInt;
  * what the compressor did with it.
  *
  * <p>Parameter accounting is exact: a dense layer counts {@code n m}, a factorized one {@code r (n
- * + m)}, and both add {@code n} when the layer has a bias (the bias is always kept). A layer that
- * stays dense is unchanged, so its energy kept is 1 and its error 0.
+ * + m)} (a convolution: {@code r (rows + cols)} of its form's matrix, see {@link ConvForm}), and
+ * both add {@code n} when the layer has a bias (the bias is always kept). A layer that stays dense
+ * is unchanged, so its energy kept is 1 and its error 0.
  *
  * @param layer the layer in the input model
  * @param status what happened to the layer
@@ -22,6 +24,8 @@ import java.util.OptionalInt;
  * @param relativeError {@code ||W - B A||_F / ||W||_F}, measured on the written factors; 0 for a
  *     dense layer
  * @param svd the SVD algorithm that produced the factors, when one ran
+ * @param form the form of a factorized convolution's factors (chosen by this run, or already in the
+ *     input), empty for other layers
  */
 public record LayerResult(
     Layer layer,
@@ -32,7 +36,44 @@ public record LayerResult(
     long parametersAfter,
     double energyKept,
     double relativeError,
-    Optional<String> svd) {
+    Optional<String> svd,
+    Optional<ConvForm> form) {
+
+  /**
+   * Describes a layer that holds no convolution factors (the constructor before convolutions).
+   *
+   * @param layer the layer in the input model
+   * @param status what happened to the layer
+   * @param rank the rank of the factors
+   * @param reason why the layer stayed dense
+   * @param parametersBefore parameters in the input
+   * @param parametersAfter parameters in the output
+   * @param energyKept the energy share kept
+   * @param relativeError the relative error of the factors
+   * @param svd the SVD algorithm that ran
+   */
+  public LayerResult(
+      Layer layer,
+      LayerStatus status,
+      OptionalInt rank,
+      Optional<String> reason,
+      long parametersBefore,
+      long parametersAfter,
+      double energyKept,
+      double relativeError,
+      Optional<String> svd) {
+    this(
+        layer,
+        status,
+        rank,
+        reason,
+        parametersBefore,
+        parametersAfter,
+        energyKept,
+        relativeError,
+        svd,
+        layer.form());
+  }
 
   /**
    * Returns the layer's name.
