@@ -1,6 +1,7 @@
 package dev.lowrank.cli;
 
 import dev.lowrank.bench.ForwardReport;
+import dev.lowrank.bench.ModelTargets;
 import dev.lowrank.bench.SvdReport;
 import dev.lowrank.bench.SvdReportText;
 import java.io.PrintWriter;
@@ -25,7 +26,11 @@ import picocli.CommandLine.Spec;
       "  --forward  the low-rank layer's forward through DJL (LowRankLinear and a compressed"
           + " TorchScript file) vs NumPy on the lecture's n = 4096, r = 10, and vs the FLOP ratio"
           + " across shapes (~1 min)",
-      "Without either, both run. Timings depend on the machine; compare ratios, not seconds."
+      "  --models   torchvision ResNet-18 (--conv --ratio 0.5), ViT-B/16 (--rank 64) and an"
+          + " nn.TransformerEncoder (--rank 16), made and judged by PyTorch (needs"
+          + " python3-torchvision; ~5 min, a slim ViT with --quick)",
+      "Without any, --svd and --forward run. Timings depend on the machine; compare ratios,"
+          + " not seconds."
     })
 final class BenchCommand implements Callable<Integer> {
 
@@ -36,6 +41,9 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--forward", description = "Run the forward report.")
   boolean forward;
+
+  @Option(names = "--models", description = "Run the convolution and attention model targets.")
+  boolean models;
 
   @Option(names = "--json", description = "Print JSON instead of tables.")
   boolean json;
@@ -57,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    boolean both = !svd && !forward;
+    boolean both = !svd && !forward && !models;
     Optional<Path> reference = noReference ? Optional.empty() : Optional.of(python);
     PrintWriter out = spec.commandLine().getOut();
     if (svd || both) {
@@ -78,6 +86,11 @@ final class BenchCommand implements Callable<Integer> {
     if (forward || both) {
       ForwardReport.Result result = ForwardReport.run(reference, quick);
       out.println(json ? ForwardReport.json(result) : ForwardReport.table(result));
+      out.flush();
+    }
+    if (models) {
+      ModelTargets.Result result = ModelTargets.run(python, quick);
+      out.println(json ? ModelTargets.json(result) : ModelTargets.table(result));
       out.flush();
     }
     return ExitCodes.OK;

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Replaces each chosen linear layer's W (n x m) by B (n x r) and A (r x m) from its",
       "truncated SVD and writes the model (TorchScript file or DJL model directory) with a",
-      "manifest of what was done. The input is never modified."
+      "manifest of what was done; with --conv, convolutions too. The input is never modified."
     })
 final class CompressCommand implements Callable<Integer> {
 
@@ -48,6 +48,8 @@ final class CompressCommand implements Callable<Integer> {
   Path out;
 
   @Mixin PolicyOptions policy;
+
+  @Mixin ConvOptions conv;
 
   @Option(
       names = "--report",
@@ -76,7 +78,7 @@ final class CompressCommand implements Callable<Integer> {
     if (data.present()) {
       throw new IllegalArgumentException("--data is only used with --max-accuracy-drop");
     }
-    CompressionSpec compression = withModel(policy::spec);
+    CompressionSpec compression = withModel(() -> conv.apply(policy.spec()));
     CompressionResult result = withModel(() -> Compressor.compress(model, out, compression));
     PrintWriter w = spec.commandLine().getOut();
     w.print(Reports.layerTable(result));
@@ -102,7 +104,7 @@ final class CompressCommand implements Callable<Integer> {
             .setModel(model)
             .setData(data.source())
             .setMaxAccuracyDrop(maxDrop)
-            .optSpecs(policy::spec)
+            .optSpecs(p -> conv.apply(policy.spec(p)))
             .optOutput(out)
             .optProgress(ProgressBars.auto());
     data.shape().ifPresent(b::optInputShape);

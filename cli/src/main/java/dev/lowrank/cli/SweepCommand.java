@@ -80,6 +80,8 @@ final class SweepCommand implements Callable<Integer> {
 
   @Mixin PolicyOptions policy;
 
+  @Mixin ConvOptions conv;
+
   @Mixin ReportOptions reports;
 
   @Mixin VerboseOption verbose;
@@ -95,7 +97,7 @@ final class SweepCommand implements Callable<Integer> {
             .setModel(model)
             .setData(data.source())
             .setPolicies(settings.policies())
-            .optSpecs(policy::spec)
+            .optSpecs(p -> conv.apply(policy.spec(p)))
             .optProgress(ProgressBars.auto());
     data.shape().ifPresent(b::optInputShape);
     SweepResult result = b.build().run();

@@ -172,6 +172,25 @@ public final class CompressionSpec {
     return s;
   }
 
+  /**
+   * Returns a builder holding these settings, to derive a spec that differs in some.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    Builder b =
+        new Builder()
+            .setPolicy(policy)
+            .optScope(scope)
+            .optSvd(svd)
+            .optSeed(seed)
+            .optThreads(threads)
+            .optConv(conv)
+            .optConvForm(convForm);
+    rules.forEach(b::optRule);
+    return b;
+  }
+
   @Override
   public String toString() {
     return "CompressionSpec" + settings();

@@ -260,6 +260,32 @@ public record Layer(
     return outFeatures + "x" + inFeatures;
   }
 
+  /**
+   * Returns the shape as reports show it: {@code "n x m"} for a linear layer, the kernel and its
+   * geometry for a convolution, e.g. {@code 64x64x3x3 s1 p1} ({@code C_out x C_in/groups x kh x
+   * kw}), with the form of its factors when it is already factorized.
+   *
+   * @return the printable description
+   */
+  public String describe() {
+    if (conv.isEmpty()) {
+      return shape();
+    }
+    ConvGeometry g = conv.get();
+    String kernel =
+        g.outChannels()
+            + "x"
+            + g.inChannels() / g.groups()
+            + "x"
+            + g.kernelHeight()
+            + "x"
+            + g.kernelWidth();
+    String geometry = g.describe();
+    return kernel
+        + geometry.substring(geometry.indexOf(' '))
+        + form.map(f -> " " + f.label()).orElse("");
+  }
+
   private long bias() {
     return hasBias ? outFeatures : 0;
   }

@@ -1,6 +1,5 @@
 package dev.lowrank.zoo;
 
-import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.data.DataSource;
@@ -104,7 +103,7 @@ public final class ZooRunner {
             example.name() + "-" + slug + (original.toString().endsWith(".pt") ? ".pt" : ""));
     Optional<SearchResult> search = Optional.empty();
     if (setting instanceof Setting.Policy p) {
-      Compressor.compress(original, out, CompressionSpec.builder().setPolicy(p.policy()).build());
+      Compressor.compress(original, out, example.spec(p.policy()));
     } else {
       double maxDrop = ((Setting.MaxDrop) setting).maxDrop();
       SearchResult result =
@@ -114,6 +113,7 @@ public final class ZooRunner {
               .setMaxAccuracyDrop(maxDrop)
               .optInputShape(shape)
               .optOutput(out)
+              .optSpecs(example::spec)
               .optProgress(progress)
               .build()
               .run();

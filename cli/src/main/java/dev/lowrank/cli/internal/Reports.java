@@ -2,6 +2,7 @@ package dev.lowrank.cli.internal;
 
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.LayerResult;
+import dev.lowrank.format.LayerKind;
 import dev.lowrank.io.OutputFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -13,7 +14,8 @@ public final class Reports {
   private Reports() {}
 
   /**
-   * Renders one row per linear layer.
+   * Renders one row per layer: its shape (a convolution's kernel and geometry), the rank (and a
+   * convolution's form), parameters, energy, error and why it stayed dense.
    *
    * @param result the result
    * @return the table text
@@ -25,8 +27,10 @@ public final class Reports {
     for (LayerResult l : result.layers()) {
       table.row(
           l.name(),
-          l.layer().shape(),
-          l.rank().isPresent() ? Integer.toString(l.rank().getAsInt()) : "-",
+          l.layer().describe(),
+          l.rank().isPresent()
+              ? l.rank().getAsInt() + l.form().map(f -> " " + f.label()).orElse("")
+              : "-",
           l.parametersBefore(),
           l.parametersAfter(),
           String.format(Locale.ROOT, "%.4f", l.energyKept()),
@@ -43,14 +47,16 @@ public final class Reports {
    * @return e.g. {@code parameters: 50,826 -> 12,938 (25.5%), 2 of 3 linear layers factorized}
    */
   public static String totals(CompressionResult result) {
+    long convs = result.layers().stream().filter(l -> l.layer().kind() == LayerKind.CONV2D).count();
     return String.format(
         Locale.ROOT,
-        "parameters: %,d -> %,d (%.1f%%), %d of %d linear layers factorized",
+        "parameters: %,d -> %,d (%.1f%%), %d of %d %s factorized",
         result.parametersOriginal(),
         result.parametersCompressed(),
         100 * result.parameterRatio(),
         result.factorizedLayers().size(),
-        result.layers().size());
+        result.layers().size(),
+        convs == 0 ? "linear layers" : "layers (" + convs + " convolutions)");
   }
 
   /**

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.util.PairList;
 import dev.lowrank.format.ConvForm;
 import dev.lowrank.format.ConvGeometry;
 import dev.lowrank.format.Layer;
@@ -136,8 +135,9 @@ final class DjlConvolutions {
     Shape k2 = form == ConvForm.CHANNEL ? new Shape(1, 1) : new Shape(1, g.kernelWidth());
     NDArray a = first.reshape(rank, g.inChannels(), k1.get(0), k1.get(1));
     NDArray b = second.reshape(g.outChannels(), rank, k2.get(0), k2.get(1));
-    PairList<String, Shape> described = conv.describeInput();
-    Shape input = described.isEmpty() ? null : described.valueAt(0);
+    // A block loaded from a parameter file knows its input shapes but not their names.
+    Shape[] shapes = conv.getInputShapes();
+    Shape input = shapes == null || shapes.length == 0 ? null : shapes[0];
     return LowRankConv2d.lowRankBuilder()
         .optForm(form == ConvForm.CHANNEL ? LowRankConv2d.Form.CHANNEL : LowRankConv2d.Form.SPATIAL)
         .setRank(rank)

@@ -197,6 +197,33 @@ class DjlConvolutionTest {
     }
   }
 
+  /** A model directory (blocks loaded from a parameter file) compresses through the file API. */
+  @Test
+  void aSavedModelDirectoryCompressesItsConvolutions() throws Exception {
+    Path dense = tmp.resolve("cnn-saved");
+    try (Model model = ConvBlocks.model(ConvBlocks.cnn(), ConvBlocks.CNN_INPUT, 5)) {
+      model.save(dense, "convs");
+    }
+    java.util.Properties p = new java.util.Properties();
+    p.setProperty("engine", "PyTorch");
+    p.setProperty("blockFactory", ConvBlocks.Factory.class.getName());
+    p.setProperty("option.modelName", "convs");
+    try (var out = java.nio.file.Files.newOutputStream(dense.resolve("serving.properties"))) {
+      p.store(out, "test model");
+    }
+    Path out = tmp.resolve("cnn-saved-r2");
+    CompressionResult r = Compressor.compress(dense, out, spec(2, ConvFormChoice.SPATIAL));
+    assertEquals(Optional.of(ConvForm.SPATIAL), r.layer("01Conv2d").orElseThrow().form());
+    try (ZooModel<NDList, NDList> back = criteria(out).loadModel()) {
+      assertInstanceOf(LowRankConv2d.class, LayerSites.named(back.getBlock(), "03Conv2d").block());
+    }
+    CompressionResult manifest = Compressor.manifest(out).orElseThrow();
+    assertEquals(r.settings(), manifest.settings());
+    assertEquals(
+        r.layers().stream().map(LayerResult::form).toList(),
+        manifest.layers().stream().map(LayerResult::form).toList());
+  }
+
   /** A parameter file of dense convolutions under a manifest of factorized ones is refused. */
   @Test
   void aDenseConvolutionParameterFileIsRefusedByTheLowRankBlock() throws Exception {

@@ -464,7 +464,7 @@ public final class HtmlReportWriter implements ReportWriter {
       return;
     }
     boolean notes = r.params().layers().stream().anyMatch(l -> l.note().isPresent());
-    h.append("<h2>Linear layers</h2><table><tr><th>layer</th><th>shape</th><th>original</th>")
+    h.append("<h2>Layers</h2><table><tr><th>layer</th><th>shape</th><th>original</th>")
         .append("<th>compressed</th><th>rank</th><th>share</th>")
         .append(notes ? "<th class=\"l\">note</th>" : "")
         .append("</tr>");
@@ -472,13 +472,13 @@ public final class HtmlReportWriter implements ReportWriter {
       h.append("<tr><td><code>")
           .append(escape(l.name()))
           .append("</code></td><td>")
-          .append(l.layer().shape())
+          .append(l.layer().describe())
           .append("</td><td>")
           .append(Fmt.count(l.original()))
           .append("</td><td>")
           .append(l.compressed().isPresent() ? Fmt.count(l.compressed().getAsLong()) : "–")
           .append("</td><td>")
-          .append(l.rank().isPresent() ? Integer.toString(l.rank().getAsInt()) : "dense")
+          .append(l.rankLabel().orElse("dense"))
           .append("</td><td>")
           .append(Fmt.share(l.ratio()))
           .append("</td>");

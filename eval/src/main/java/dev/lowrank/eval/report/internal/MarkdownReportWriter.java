@@ -76,7 +76,7 @@ public final class MarkdownReportWriter implements ReportWriter {
 
     md.append("<details><summary>Per-layer parameters (")
         .append(r.params().layers().size())
-        .append(" linear layers)</summary>\n\n");
+        .append(" layers)</summary>\n\n");
     boolean notes = r.params().layers().stream().anyMatch(l -> l.note().isPresent());
     md.append("| layer | shape | original | compressed | rank | share |")
         .append(notes ? " note |\n" : "\n");
@@ -85,13 +85,13 @@ public final class MarkdownReportWriter implements ReportWriter {
       md.append("| `")
           .append(l.name())
           .append("` | ")
-          .append(l.layer().shape())
+          .append(l.layer().describe())
           .append(" | ")
           .append(Fmt.count(l.original()))
           .append(" | ")
           .append(l.compressed().isPresent() ? Fmt.count(l.compressed().getAsLong()) : "–")
           .append(" | ")
-          .append(l.rank().isPresent() ? Integer.toString(l.rank().getAsInt()) : "dense")
+          .append(l.rankLabel().orElse("dense"))
           .append(" | ")
           .append(Fmt.share(l.ratio()))
           .append(" |")
