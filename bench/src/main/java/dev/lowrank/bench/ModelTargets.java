@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ModelTargets {
 
-  private static final String SCRIPTS = "/dev/lowrank/format/torchscript/";
+  /** Where lowrank-datasets ships the model maker and the judge. */
+  private static final String SCRIPTS = "/dev/lowrank/datasets/torchscript/";
 
   private ModelTargets() {}
 

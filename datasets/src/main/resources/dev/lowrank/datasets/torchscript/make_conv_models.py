@@ -71,12 +71,17 @@ def vit(full):
     from torchvision.models.vision_transformer import VisionTransformer, vit_b_16
 
     if full:
-        return vit_b_16(), [1, 3, 224, 224]
-    m = VisionTransformer(
-        image_size=32, patch_size=8, num_layers=2, num_heads=4, hidden_dim=64, mlp_dim=128,
-        num_classes=10,
-    )
-    return m, [2, 3, 32, 32]
+        m, shape = vit_b_16(), [1, 3, 224, 224]
+    else:
+        m = VisionTransformer(
+            image_size=32, patch_size=8, num_layers=2, num_heads=4, hidden_dim=64, mlp_dim=128,
+            num_classes=10,
+        )
+        shape = [2, 3, 32, 32]
+    # torchvision initializes the classifier head to zeros, which would make every logit 0 and
+    # the logit comparison vacuous: give it a seeded normal init like the other layers.
+    nn.init.normal_(m.heads.head.weight, std=0.02)
+    return m, shape
 
 
 def build(name):
