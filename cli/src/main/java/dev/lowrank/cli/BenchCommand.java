@@ -2,6 +2,7 @@ package dev.lowrank.cli;
 
 import dev.lowrank.bench.CalibrationReport;
 import dev.lowrank.bench.ForwardReport;
+import dev.lowrank.bench.ModelTargets;
 import dev.lowrank.bench.SvdReport;
 import dev.lowrank.bench.SvdReportText;
 import java.io.PrintWriter;
@@ -28,6 +29,9 @@ import picocli.CommandLine.Spec;
       "  --calibration  calibration + whitened compression of a BERT-base-shaped encoder at rank"
           + " 128 on 4096 tokens vs the same steps in PyTorch and vs plain compression, and each"
           + " layer's data error over its optimum (~10 min; writes a 340 MB model once)",
+      "  --models   torchvision ResNet-18 (--conv --ratio 0.5), ViT-B/16 (--rank 64) and an"
+          + " nn.TransformerEncoder (--rank 16), made and judged by PyTorch (needs"
+          + " python3-torchvision; ~5 min, a slim ViT with --quick)",
       "Without any of them, --svd and --forward run. Timings depend on the machine; compare"
           + " ratios, not seconds."
     })
@@ -52,6 +56,9 @@ final class BenchCommand implements Callable<Integer> {
           "Where the calibration report keeps its model and data (default: ${DEFAULT-VALUE}).")
   Path calibrationDir;
 
+  @Option(names = "--models", description = "Run the convolution and attention model targets.")
+  boolean models;
+
   @Option(names = "--json", description = "Print JSON instead of tables.")
   boolean json;
 
@@ -70,7 +77,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    boolean both = !svd && !forward && !calibration;
+    boolean both = !svd && !forward && !calibration && !models;
     Optional<Path> reference = noReference ? Optional.empty() : Optional.of(python);
     PrintWriter out = spec.commandLine().getOut();
     if (svd || both) {
@@ -104,6 +111,11 @@ final class BenchCommand implements Callable<Integer> {
                     python, calibrationDir.resolveSibling(calibrationDir.getFileName() + "-36"))));
         out.flush();
       }
+    }
+    if (models) {
+      ModelTargets.Result result = ModelTargets.run(python, quick);
+      out.println(json ? ModelTargets.json(result) : ModelTargets.table(result));
+      out.flush();
     }
     return ExitCodes.OK;
   }

@@ -30,9 +30,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Replaces each chosen linear layer's W (n x m) by B (n x r) and A (r x m) from its truncated"
-          + " SVD and writes the model (TorchScript file or DJL model directory) with a manifest"
-          + " of what was done. The input is never modified, and no output may be an input: the"
-          + " model, the report and the data are checked before any work."
+          + " SVD (with --conv, convolutions too) and writes the model (TorchScript file, DJL model"
+          + " directory or ONNX file) with a manifest of what was done. The input is never"
+          + " modified, and no output may be an input: the model, the report and the data are"
+          + " checked before any work."
     })
 final class CompressCommand implements Callable<Integer> {
 
@@ -56,6 +57,8 @@ final class CompressCommand implements Callable<Integer> {
   SettingChoice setting;
 
   @Mixin CompressionOptions compression;
+
+  @Mixin ConvOptions conv;
 
   @Option(
       names = "--report",
@@ -98,7 +101,9 @@ final class CompressCommand implements Callable<Integer> {
             ? Optional.empty()
             : Optional.of(
                 withModel(
-                    () -> calibration.apply(compression.spec(chosen.policy()), data.shape())));
+                    () ->
+                        calibration.apply(
+                            conv.apply(compression.spec(chosen.policy())), data.shape())));
     Outputs.Builder files = Outputs.builder().optInput("--model", model);
     data.file().ifPresent(f -> files.optInput("--data", f));
     calibration.file().ifPresent(f -> files.optInput("--calibration", f));
@@ -136,7 +141,7 @@ final class CompressCommand implements Callable<Integer> {
         SmallestModelSearch.builder()
             .setModel(model)
             .setData(data.source())
-            .optSpecs(p -> calibration.apply(compression.spec(p), data.shape()))
+            .optSpecs(p -> calibration.apply(conv.apply(compression.spec(p)), data.shape()))
             .optOutput(out)
             .optOverwrite(overwrite())
             .optProgress(ProgressBars.auto());

@@ -7,6 +7,7 @@ import dev.lowrank.compress.LayerSummary;
 import dev.lowrank.compress.ModelSummary;
 import dev.lowrank.data.SampleShape;
 import dev.lowrank.format.Layer;
+import dev.lowrank.format.LayerKind;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -18,14 +19,19 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code lowrank inspect}: lists a model's linear layers and the ranks energy would need. */
+/**
+ * {@code lowrank inspect}: lists a model's linear layers, attention projections and convolutions,
+ * and the ranks energy would need.
+ */
 @Command(
     name = "inspect",
     mixinStandardHelpOptions = true,
     description = {
-      "Lists every linear layer of a model: its shape n x m, its parameters, and the rank that"
-          + " keeping 90%% and 99%% of its energy (sum of s_i^2) would need; with --calibration,"
-          + " also the ranks that keep 90%% and 99%% of the layer's output energy on the data."
+      "Lists every linear layer, attention projection and convolution of a model: its shape n x m"
+          + " (a convolution's kernel C_out x C_in x kh x kw, truncated as C_out x C_in*kh*kw), its"
+          + " parameters, and the rank that keeping 90%% and 99%% of its energy (sum of s_i^2)"
+          + " would need; with --calibration, also the ranks that keep 90%% and 99%% of the"
+          + " layer's output energy on the data."
     })
 final class InspectCommand implements Callable<Integer> {
 
@@ -78,7 +84,7 @@ final class InspectCommand implements Callable<Integer> {
       if (data.isPresent()) {
         table.row(
             l.name(),
-            l.shape(),
+            l.describe(),
             l.parameters(),
             rank(s.rankForEnergy(0.9)),
             rank(s.rankForEnergy(0.99)),
@@ -89,7 +95,7 @@ final class InspectCommand implements Callable<Integer> {
       } else {
         table.row(
             l.name(),
-            l.shape(),
+            l.describe(),
             l.parameters(),
             rank(s.rankForEnergy(0.9)),
             rank(s.rankForEnergy(0.99)),
@@ -98,13 +104,16 @@ final class InspectCommand implements Callable<Integer> {
       }
     }
     PrintWriter w = spec.commandLine().getOut();
+    long convs =
+        summary.layers().stream().filter(s -> s.layer().kind() == LayerKind.CONV2D).count();
     w.printf(
-        "%s (%s): %,d parameters, %,d in %d linear layers%n%n",
+        "%s (%s): %,d parameters, %,d in %d %s%n%n",
         summary.path(),
         summary.format(),
         summary.parameters(),
         summary.linearParameters(),
-        summary.layers().size());
+        summary.layers().size(),
+        convs == 0 ? "linear layers" : "layers (" + convs + " convolutions)");
     summary
         .manifest()
         .ifPresent(

@@ -85,6 +85,8 @@ final class SweepCommand implements Callable<Integer> {
 
   @Mixin CalibrationOptions calibration;
 
+  @Mixin ConvOptions conv;
+
   @Mixin ReportOptions reports;
 
   @Override
@@ -104,7 +106,7 @@ final class SweepCommand implements Callable<Integer> {
               .setModel(model)
               .setData(data.source())
               .setPolicies(policies)
-              .optSpecs(p -> calibration.apply(compression.spec(p), data.shape()))
+              .optSpecs(p -> calibration.apply(conv.apply(compression.spec(p)), data.shape()))
               .optProgress(ProgressBars.auto());
       data.shape().ifPresent(b::optInputShape);
       SweepResult result = b.build().run();

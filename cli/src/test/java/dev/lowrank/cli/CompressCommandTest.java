@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.lowrank.compress.CompressionSpec;
+import dev.lowrank.compress.ConvFormChoice;
 import dev.lowrank.zoo.ExampleTrainer;
 import dev.lowrank.zoo.Examples;
 import dev.lowrank.zoo.TrainingPlan;
@@ -282,5 +284,67 @@ class CompressCommandTest {
     assertEquals("fc3=dense", spec.settings().get("rules"));
     assertEquals("exact", spec.settings().get("svd"));
     assertEquals(7, spec.seed());
+  }
+
+  @Test
+  void convOptionsParseIntoTheSpecWithoutRunning() {
+    CompressCommand cmd = new CompressCommand();
+    picocli.CommandLine cli = new picocli.CommandLine(cmd);
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.parseArgs(
+        "--model", "m.pt", "--out", "o.pt", "--ratio", "0.5", "--conv", "--conv-form", "spatial");
+    CompressionSpec spec = cmd.conv.apply(cmd.compression.spec(cmd.setting.policy()));
+    assertTrue(spec.conv());
+    assertEquals(ConvFormChoice.SPATIAL, spec.convForm());
+    assertEquals("spatial", spec.settings().get("conv"));
+    assertEquals("ratio 0.5", spec.policy().describe());
+
+    CompressCommand plain = new CompressCommand();
+    new picocli.CommandLine(plain)
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .parseArgs("--model", "m.pt", "--out", "o.pt", "--rank", "4");
+    CompressionSpec linearOnly = plain.conv.apply(plain.compression.spec(plain.setting.policy()));
+    assertFalse(linearOnly.conv(), "without --conv the spec compresses linear layers only");
+    assertFalse(linearOnly.settings().containsKey("conv"));
+  }
+
+  @Test
+  void compressesTheConvolutionsOfATorchScriptCnn() throws Exception {
+    Path cnn = tmp.resolve("cnn_scripted.pt");
+    try (java.io.InputStream in =
+        getClass().getResourceAsStream("/dev/lowrank/datasets/torchscript/cnn_scripted.pt")) {
+      Files.copy(in, cnn);
+    }
+    Path out = tmp.resolve("cnn-r4.pt");
+    CliRun run =
+        CliRun.of(
+            "compress",
+            "--model",
+            cnn.toString(),
+            "--out",
+            out.toString(),
+            "--rank",
+            "4",
+            "--conv",
+            "--conv-form",
+            "channel");
+    assertEquals(0, run.exitCode(), run.err());
+    assertTrue(run.out().contains("32x16x3x3 s1 p1"), run.out());
+    assertTrue(run.out().contains("4 channel"), run.out());
+    assertTrue(run.out().contains("4 of 4 layers (2 convolutions) factorized"), run.out());
+
+    CliRun noConv =
+        CliRun.of(
+            "compress",
+            "--model",
+            cnn.toString(),
+            "--out",
+            tmp.resolve("x.pt").toString(),
+            "--rank",
+            "4",
+            "--conv-form",
+            "spatial");
+    assertEquals(2, noConv.exitCode(), noConv.out());
+    assertTrue(noConv.err().contains("--conv-form needs --conv"), noConv.err());
   }
 }

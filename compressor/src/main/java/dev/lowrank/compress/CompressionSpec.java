@@ -20,6 +20,7 @@ import java.util.Optional;
  *     .setPolicy(RankPolicy.energy(0.9))
  *     .optRule("fc3", RankPolicy.dense())        // keep the classifier head dense
  *     .optRule("*.linear1", RankPolicy.rank(16))
+ *     .optConv(true)                              // convolutions too, each in its better form
  *     .build();
  * }</pre>
  */
@@ -37,6 +38,8 @@ public final class CompressionSpec {
   private final double alpha;
   private final boolean sequential;
   private final Allocation allocation;
+  private final boolean conv;
+  private final ConvFormChoice convForm;
 
   private CompressionSpec(Builder b) {
     this.policy = b.policy;
@@ -54,6 +57,8 @@ public final class CompressionSpec {
     this.alpha = b.alpha;
     this.sequential = b.sequential;
     this.allocation = b.allocation;
+    this.conv = b.conv;
+    this.convForm = b.convForm;
   }
 
   /**
@@ -180,7 +185,28 @@ public final class CompressionSpec {
     b.alpha = alpha;
     b.sequential = sequential;
     b.allocation = allocation;
+    b.conv = conv;
+    b.convForm = convForm;
     return b;
+  }
+
+  /**
+   * Returns whether convolutions are factorized too (off by default: then only linear layers are,
+   * as before convolutions were supported, and convolutions stay dense with that reason).
+   *
+   * @return {@code true} if convolutions are compressed
+   */
+  public boolean conv() {
+    return conv;
+  }
+
+  /**
+   * Returns the form convolutions are factorized in, when {@link #conv()} is on.
+   *
+   * @return the form choice (default {@link ConvFormChoice#AUTO})
+   */
+  public ConvFormChoice convForm() {
+    return convForm;
   }
 
   /**
@@ -209,7 +235,8 @@ public final class CompressionSpec {
   }
 
   /**
-   * Returns the settings as the manifest records them (policy, scope, rules, svd, seed).
+   * Returns the settings as the manifest records them (policy, scope, rules, svd, seed, and the
+   * convolution form when convolutions are compressed).
    *
    * @return an ordered map of setting names to values
    */
@@ -235,6 +262,9 @@ public final class CompressionSpec {
       }
       calibration.ifPresent(c -> s.put("calibration", c.describe()));
     }
+    if (conv) {
+      s.put("conv", convForm.cliName());
+    }
     return s;
   }
 
@@ -257,6 +287,8 @@ public final class CompressionSpec {
     private double alpha = 0.5;
     private boolean sequential;
     private Allocation allocation = Allocation.SPECTRUM;
+    private boolean conv;
+    private ConvFormChoice convForm = ConvFormChoice.AUTO;
 
     private Builder() {}
 
@@ -269,6 +301,17 @@ public final class CompressionSpec {
      */
     public Builder optCalibration(Calibration calibration) {
       this.calibration = calibration;
+      return this;
+    }
+
+    /**
+     * Sets whether convolutions are factorized too (default off: only linear layers are).
+     *
+     * @param conv {@code true} to compress convolutions
+     * @return this builder
+     */
+    public Builder optConv(boolean conv) {
+      this.conv = conv;
       return this;
     }
 
@@ -314,6 +357,18 @@ public final class CompressionSpec {
      */
     public Builder optAllocation(Allocation allocation) {
       this.allocation = allocation;
+      return this;
+    }
+
+    /**
+     * Sets the form of factorized convolutions (default {@link ConvFormChoice#AUTO}); only used
+     * with {@link #optConv(boolean) optConv(true)}.
+     *
+     * @param convForm channel, spatial or auto
+     * @return this builder
+     */
+    public Builder optConvForm(ConvFormChoice convForm) {
+      this.convForm = convForm;
       return this;
     }
 
@@ -415,8 +470,8 @@ public final class CompressionSpec {
         throw new IllegalArgumentException(
             "A global scope needs a ratio or energy policy, not " + policy.describe());
       }
-      if (svd == null || scope == null || allocation == null) {
-        throw new IllegalArgumentException("svd, scope and allocation must not be null");
+      if (svd == null || scope == null || allocation == null || convForm == null) {
+        throw new IllegalArgumentException("svd, scope, allocation and convForm must not be null");
       }
       TruncationMethod m = method != null ? method : TruncationMethod.PLAIN;
       if (m.needsData() && calibration == null) {

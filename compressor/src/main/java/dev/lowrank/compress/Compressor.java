@@ -92,7 +92,7 @@ public final class Compressor {
                 spec,
                 Optional.of(input.getFileName().toString()),
                 Optional.of(hash(input)))) {
-      model.write(output, outcome.factors(), manifestBytes(outcome.result()));
+      model.write(output, outcome.factors(), outcome.forms(), manifestBytes(outcome.result()));
       return outcome.result();
     }
   }
@@ -138,7 +138,7 @@ public final class Compressor {
     DjlSourceModel source = DjlSourceModel.wrap(model);
     try (CompressionRun.Outcome outcome =
         CompressionRun.run(source, spec, Optional.empty(), Optional.empty())) {
-      source.rewrite(outcome.factors());
+      source.rewrite(outcome.factors(), outcome.forms());
       return outcome.result();
     }
   }

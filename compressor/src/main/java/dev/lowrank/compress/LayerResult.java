@@ -1,5 +1,6 @@
 package dev.lowrank.compress;
 
+import dev.lowrank.format.ConvForm;
 import dev.lowrank.format.Layer;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -9,8 +10,9 @@ import java.util.OptionalInt;
  * what the compressor did with it.
  *
  * <p>Parameter accounting is exact: a dense layer counts {@code n m}, a factorized one {@code r (n
- * + m)}, and both add {@code n} when the layer has a bias (the bias is always kept). A layer that
- * stays dense is unchanged, so its energy kept is 1 and its error 0.
+ * + m)} (a convolution: {@code r (rows + cols)} of its form's matrix, see {@link ConvForm}), and
+ * both add {@code n} when the layer has a bias (the bias is always kept). A layer that stays dense
+ * is unchanged, so its energy kept is 1 and its error 0.
  *
  * @param layer the layer in the input model
  * @param status what happened to the layer
@@ -23,6 +25,8 @@ import java.util.OptionalInt;
  *     dense layer
  * @param svd the SVD algorithm that produced the factors, when one ran
  * @param data how the factors fit the calibration data, for a data-aware compression
+ * @param form the form of a factorized convolution's factors (chosen by this run, or already in the
+ *     input), empty for other layers
  */
 public record LayerResult(
     Layer layer,
@@ -34,20 +38,21 @@ public record LayerResult(
     double energyKept,
     double relativeError,
     Optional<String> svd,
-    Optional<DataFit> data) {
+    Optional<DataFit> data,
+    Optional<ConvForm> form) {
 
   /**
-   * Creates an entry without calibration figures.
+   * Describes a layer without calibration figures or convolution factors.
    *
-   * @param layer the layer
-   * @param status what happened
-   * @param rank the rank, if any
-   * @param reason why it stayed dense, if it did
+   * @param layer the layer in the input model
+   * @param status what happened to the layer
+   * @param rank the rank of the factors
+   * @param reason why the layer stayed dense
    * @param parametersBefore parameters in the input
    * @param parametersAfter parameters in the output
-   * @param energyKept energy of W kept
-   * @param relativeError {@code ||W - B A||_F / ||W||_F}
-   * @param svd the SVD algorithm, if one ran
+   * @param energyKept the energy share kept
+   * @param relativeError the relative error of the factors
+   * @param svd the SVD algorithm that ran
    */
   public LayerResult(
       Layer layer,
@@ -69,7 +74,8 @@ public record LayerResult(
         energyKept,
         relativeError,
         svd,
-        Optional.empty());
+        Optional.empty(),
+        layer.form());
   }
 
   /**

@@ -9,6 +9,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import dev.lowrank.format.ConvForm;
+import dev.lowrank.format.ConvGeometry;
 import dev.lowrank.format.Layer;
 import dev.lowrank.format.LayerKind;
 import dev.lowrank.format.ModelFileException;
@@ -38,7 +40,12 @@ import java.util.Properties;
  * layers[]} with {@code name}, {@code shape [n, m]}, {@code bias}, {@code status} ({@code
  * factorized}, {@code dense}, {@code low_rank_input}), {@code rank} (null when dense), {@code
  * reason} (null when factorized), {@code params.before}, {@code params.after}, {@code energyKept},
- * {@code relativeError}, {@code svd}. Readers refuse a newer format version.
+ * {@code relativeError}, {@code svd}; added since: {@code kind} ({@code linear}, {@code conv2d};
+ * absent means linear), {@code form} ({@code channel} or {@code spatial} for a factorized
+ * convolution, else null) and {@code conv} (a convolution's {@code inChannels}, {@code
+ * outChannels}, {@code kernel [kh, kw]}, {@code stride}, {@code padding}, {@code dilation}, {@code
+ * groups}; null for other kinds), with {@code shape} the channel form {@code [C_out, C_in kh kw]}.
+ * Readers refuse a newer format version.
  *
  * <p>A data-aware compression adds {@code calibration} ({@code source}, {@code sha256}, {@code
  * samples}, {@code tokens}, {@code mask}, {@code sharedInputs} (groups of layer names), {@code
@@ -107,6 +114,10 @@ public final class ManifestJson {
       o.add("relativeError", number(l.relativeError()));
       o.add("svd", string(l.svd()));
       l.data().ifPresent(d -> o.add("data", dataFit(d)));
+      o.addProperty("kind", l.layer().kind().label());
+      o.add("form", string(l.form().map(ConvForm::label)));
+      o.add(
+          "conv", l.layer().conv().<JsonElement>map(ManifestJson::conv).orElse(JsonNull.INSTANCE));
       layers.add(o);
     }
     root.add("layers", layers);
@@ -149,15 +160,25 @@ public final class ManifestJson {
             o.get("rank").isJsonNull()
                 ? OptionalInt.empty()
                 : OptionalInt.of(o.get("rank").getAsInt());
+        LayerKind kind =
+            o.has("kind") ? LayerKind.ofLabel(o.get("kind").getAsString()) : LayerKind.LINEAR;
+        Optional<ConvForm> form = optString(o.get("form")).map(ConvForm::ofLabel);
+        Optional<ConvGeometry> geometry =
+            o.has("conv") && !o.get("conv").isJsonNull()
+                ? Optional.of(conv(o.getAsJsonObject("conv")))
+                : Optional.empty();
+        boolean lowRankInput = status == LayerStatus.LOW_RANK_INPUT;
         Layer layer =
             new Layer(
                 o.get("name").getAsString(),
-                LayerKind.LINEAR,
+                kind,
                 shape.get(0).getAsInt(),
                 shape.get(1).getAsInt(),
                 o.get("bias").getAsBoolean(),
-                status == LayerStatus.LOW_RANK_INPUT ? rank : OptionalInt.empty(),
-                Optional.empty());
+                lowRankInput ? rank : OptionalInt.empty(),
+                Optional.empty(),
+                geometry,
+                lowRankInput ? form : Optional.empty());
         layers.add(
             new LayerResult(
                 layer,
@@ -171,7 +192,8 @@ public final class ManifestJson {
                 optString(o.get("svd")),
                 o.has("data") && o.get("data").isJsonObject()
                     ? Optional.of(dataFit(o.getAsJsonObject("data")))
-                    : Optional.empty()));
+                    : Optional.empty(),
+                form));
       }
       JsonObject input = root.getAsJsonObject("input");
       JsonObject params = root.getAsJsonObject("params");
@@ -191,6 +213,8 @@ public final class ManifestJson {
         | IllegalStateException
         | NullPointerException
         | UnsupportedOperationException
+        | IndexOutOfBoundsException
+        | ClassCastException
         | IllegalArgumentException e) {
       throw new ModelFileException(source, "the lowrank manifest is malformed (" + e + ")", e);
     }
@@ -256,6 +280,44 @@ public final class ManifestJson {
         optString(o.get("mask")),
         shared,
         missed);
+  }
+
+  private static JsonObject conv(ConvGeometry g) {
+    JsonObject o = new JsonObject();
+    o.addProperty("inChannels", g.inChannels());
+    o.addProperty("outChannels", g.outChannels());
+    o.add("kernel", pair(g.kernelHeight(), g.kernelWidth()));
+    o.add("stride", pair(g.strideHeight(), g.strideWidth()));
+    o.add("padding", pair(g.padHeight(), g.padWidth()));
+    o.add("dilation", pair(g.dilationHeight(), g.dilationWidth()));
+    o.addProperty("groups", g.groups());
+    return o;
+  }
+
+  private static ConvGeometry conv(JsonObject o) {
+    JsonArray k = o.getAsJsonArray("kernel");
+    JsonArray s = o.getAsJsonArray("stride");
+    JsonArray p = o.getAsJsonArray("padding");
+    JsonArray d = o.getAsJsonArray("dilation");
+    return new ConvGeometry(
+        o.get("outChannels").getAsInt(),
+        o.get("inChannels").getAsInt(),
+        k.get(0).getAsInt(),
+        k.get(1).getAsInt(),
+        s.get(0).getAsInt(),
+        s.get(1).getAsInt(),
+        p.get(0).getAsInt(),
+        p.get(1).getAsInt(),
+        d.get(0).getAsInt(),
+        d.get(1).getAsInt(),
+        o.get("groups").getAsInt());
+  }
+
+  private static JsonArray pair(int a, int b) {
+    JsonArray out = new JsonArray();
+    out.add(a);
+    out.add(b);
+    return out;
   }
 
   private static JsonElement string(Optional<String> value) {

@@ -57,6 +57,18 @@ public interface ModelRunner extends AutoCloseable {
    */
   void setWeights(Map<String, FloatMatrix> weights);
 
+  /**
+   * Returns whether {@link #setWeights} can replace a layer's weight: a format may run some layers
+   * (an attention module's projections, which it reads from one packed tensor) without being able
+   * to replace their weights in place.
+   *
+   * @param layer a layer name
+   * @return {@code true} if the layer's weight can be replaced
+   */
+  default boolean replaces(String layer) {
+    return true;
+  }
+
   /** Restores every weight {@link #setWeights} replaced. */
   void resetWeights();
 

@@ -4,6 +4,7 @@ import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,7 +52,9 @@ public interface SourceModel extends AutoCloseable {
   List<Layer> layers();
 
   /**
-   * Reads the weight of a dense layer as the matrix {@code W} (n x m) its kind defines.
+   * Reads the weight of a dense layer as the matrix {@code W} (n x m) its kind defines (a
+   * convolution's kernel in its channel form {@code C_out x (C_in kh kw)}, see {@link
+   * ConvGeometry}).
    *
    * @param layer a layer from {@link #layers()} without {@link Layer#lowRank()}
    * @return a new matrix holding a copy of the weight
@@ -85,6 +88,55 @@ public interface SourceModel extends AutoCloseable {
    */
   void write(Path output, Map<String, LowRankFactors> factors, byte[] manifest)
       throws IOException, ModelFileException;
+
+  /**
+   * Writes the model as {@link #write(Path, Map, byte[])} does, with the factors of convolutions in
+   * the forms given: for a layer of kind {@link LayerKind#CONV2D}, {@code factors} holds the
+   * truncation of the matrix its form arranges ({@link ConvForm}); a convolution not in {@code
+   * forms} is in the channel form.
+   *
+   * <p>The default accepts only the channel form and delegates to {@link #write(Path, Map,
+   * byte[])}: a format that writes the spatial form overrides this method (the ONNX format, for
+   * one, can start with the channel form only).
+   *
+   * @param output the destination, never the input
+   * @param factors the factors per layer name
+   * @param forms the form of each convolution's factors, by layer name
+   * @param manifest the UTF-8 JSON record of how the model was made
+   * @throws IOException if the output cannot be written
+   * @throws ModelFileException if the input turns out to be unusable while copying it
+   * @throws IllegalArgumentException if a form is one this format cannot write
+   */
+  default void write(
+      Path output,
+      Map<String, LowRankFactors> factors,
+      Map<String, ConvForm> forms,
+      byte[] manifest)
+      throws IOException, ModelFileException {
+    for (Map.Entry<String, ConvForm> e : forms.entrySet()) {
+      if (e.getValue() != ConvForm.CHANNEL) {
+        throw new IllegalArgumentException(
+            format().name()
+                + " models take convolution factors in the channel form only, not "
+                + e.getValue().label()
+                + " (layer "
+                + e.getKey()
+                + "); use --conv-form channel");
+      }
+    }
+    write(output, factors, manifest);
+  }
+
+  /**
+   * Returns the forms in which this format can write a convolution's factors; the compressor only
+   * chooses among them.
+   *
+   * @param layer a convolution from {@link #layers()}
+   * @return the forms, never empty for a factorizable convolution
+   */
+  default Set<ConvForm> convForms(Layer layer) {
+    return EnumSet.of(ConvForm.CHANNEL);
+  }
 
   /**
    * Returns the manifest the model carries when lowrank wrote it, as the bytes it embedded.

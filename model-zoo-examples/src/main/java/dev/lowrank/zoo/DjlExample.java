@@ -37,6 +37,7 @@ public final class DjlExample implements Example {
   private final TrainingPlan plan;
   private final DataLoader train;
   private final DataLoader test;
+  private final boolean conv;
 
   private DjlExample(Builder b) {
     this.name = b.name;
@@ -48,6 +49,12 @@ public final class DjlExample implements Example {
     this.plan = b.plan;
     this.train = b.train;
     this.test = b.test;
+    this.conv = b.conv;
+  }
+
+  @Override
+  public boolean compressesConvolutions() {
+    return conv;
   }
 
   /**
@@ -130,7 +137,7 @@ public final class DjlExample implements Example {
     return new TreeMap<>(arguments);
   }
 
-  /** Builds a {@link DjlExample}; every setting is required. */
+  /** Builds a {@link DjlExample}; every {@code set*} is required, {@code opt*} optional. */
   public static final class Builder {
     private String name;
     private String description;
@@ -141,8 +148,20 @@ public final class DjlExample implements Example {
     private TrainingPlan plan;
     private DataLoader train;
     private DataLoader test;
+    private boolean conv;
 
     private Builder() {}
+
+    /**
+     * Sets whether the example's convolutions are compressed too (default false).
+     *
+     * @param conv {@code true} to compress with {@code --conv}
+     * @return this builder
+     */
+    public Builder optConv(boolean conv) {
+      this.conv = conv;
+      return this;
+    }
 
     /**
      * Sets the name, description and data set description.

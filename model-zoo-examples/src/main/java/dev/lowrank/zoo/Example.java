@@ -1,6 +1,8 @@
 package dev.lowrank.zoo;
 
 import ai.djl.ndarray.types.Shape;
+import dev.lowrank.compress.CompressionSpec;
+import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.data.Dataset;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -68,6 +70,26 @@ public interface Example {
    * @throws IOException if training, fetching data or writing the cache fails
    */
   Path model(Path cacheRoot) throws IOException;
+
+  /**
+   * Returns whether the example's convolutions are compressed too ({@code --conv}), in the form
+   * chosen per layer.
+   *
+   * @return {@code true} for an example whose point is its convolutions
+   */
+  default boolean compressesConvolutions() {
+    return false;
+  }
+
+  /**
+   * Returns the compression settings of a policy for this example.
+   *
+   * @param policy the rank policy
+   * @return the spec, with convolutions when {@link #compressesConvolutions()}
+   */
+  default CompressionSpec spec(RankPolicy policy) {
+    return CompressionSpec.builder().setPolicy(policy).optConv(compressesConvolutions()).build();
+  }
 
   /**
    * Returns the default training plan, or empty for a model shipped trained.

@@ -88,6 +88,23 @@ public final class Examples {
                   limit -> MnistSets.fashion(MnistSets.Split.TRAIN, limit),
                   limit -> MnistSets.fashion(MnistSets.Split.TEST, limit))
               .build(),
+          DjlExample.builder()
+              .setNames(
+                  "cnn-fashion",
+                  "CNN: conv 32, conv 64 (3x3, ReLU, 2x2 max pool), linear 3136-128-10;"
+                      + " compressed with --conv",
+                  "Fashion-MNIST, 60,000 + 10,000 28x28 images (Debian's dataset-fashion-mnist,"
+                      + " MIT)")
+              .setFactory(
+                  CnnBlockFactory.class,
+                  Map.of("filters", "32,64", "hidden", "128", "outputs", "10"))
+              .setSampleShape(new Shape(1, 28, 28))
+              .setTraining(new TrainingPlan(2, 64, 1e-3f, 42))
+              .setData(
+                  limit -> MnistSets.fashion(MnistSets.Split.TRAIN, limit),
+                  limit -> MnistSets.fashion(MnistSets.Split.TEST, limit))
+              .optConv(true)
+              .build(),
           new TorchScriptExample(
               "mlp_scripted.pt", "PyTorch MLP 64-128-64-10, torch.jit.script", new Shape(64)),
           new TorchScriptExample(

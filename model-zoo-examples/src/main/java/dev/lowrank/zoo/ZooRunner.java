@@ -1,7 +1,6 @@
 package dev.lowrank.zoo;
 
 import dev.lowrank.compress.CompressionResult;
-import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.data.DataSource;
@@ -118,7 +117,7 @@ public final class ZooRunner {
             example.name() + "-" + slug + (original.toString().endsWith(".pt") ? ".pt" : ""));
     Optional<SearchResult> search = Optional.empty();
     if (setting instanceof Setting.Policy p) {
-      Compressor.compress(original, out, CompressionSpec.builder().setPolicy(p.policy()).build());
+      Compressor.compress(original, out, example.spec(p.policy()));
     } else if (setting instanceof Setting.Whitened w) {
       Path plainOut =
           workDir.resolve(
@@ -126,9 +125,7 @@ public final class ZooRunner {
                   + "-plain-"
                   + slug
                   + (original.toString().endsWith(".pt") ? ".pt" : ""));
-      CompressionResult plain =
-          Compressor.compress(
-              original, plainOut, CompressionSpec.builder().setPolicy(w.policy()).build());
+      CompressionResult plain = Compressor.compress(original, plainOut, example.spec(w.policy()));
       Compressor.compress(
           original, out, SameWeights.whitened(plain, SameWeights.calibration(example)));
     } else {
@@ -140,6 +137,7 @@ public final class ZooRunner {
               .setMaxAccuracyDrop(maxDrop)
               .optInputShape(shape)
               .optOutput(out)
+              .optSpecs(example::spec)
               .optProgress(progress)
               .build()
               .run();

@@ -116,8 +116,8 @@ public final class ZooTable {
                 100 * r.params().ratio(),
                 size(r.original().sizeBytes()),
                 size(r.compressed().sizeBytes()),
-                latency(r, 1),
-                latency(r, 64),
+                latency(r, 1, example),
+                latency(r, 64, example),
                 r.accuracy()
                     .map(
                         a ->
@@ -139,29 +139,50 @@ public final class ZooTable {
         .append(" (PyTorch engine, ")
         .append(threads)
         .append("), original and compressed measured interleaved in one run, shown as original ->")
-        .append(" compressed (speedup). Ranks per linear layer in model order, `-` for a layer")
-        .append(" left dense.\n");
+        .append(" compressed (speedup). Ranks per layer in model order, `-` for a layer left")
+        .append(
+            " dense; a convolution's rank carries its form, `c` channel or `s` spatial (examples")
+        .append(" compressed with `--conv`), and where its factorized convolutions make the model")
+        .append(" slower the latency says so.\n");
     md.append(END).append('\n');
     return md.toString();
   }
 
+  /**
+   * Ranks in model order, a convolution's with its form: {@code 12c} channel, {@code 9s} spatial.
+   */
   private static String ranks(EvalReport r) {
     List<String> out = new ArrayList<>();
     r.params()
         .layers()
-        .forEach(l -> out.add(l.rank().isPresent() ? "" + l.rank().getAsInt() : "-"));
+        .forEach(
+            l ->
+                out.add(
+                    l.rank().isPresent()
+                        ? l.rank().getAsInt()
+                            + l.form().map(f -> f.label().substring(0, 1)).orElse("")
+                        : "-"));
     return String.join("/", out);
   }
 
-  private static String latency(EvalReport r, int batch) {
+  /**
+   * The latency cell; for an example whose convolutions are factorized, a slowdown is said in
+   * words: factorized convolutions often are slower (two convolutions instead of one).
+   */
+  private static String latency(EvalReport r, int batch, Example example) {
     for (LatencyComparison c : r.latency()) {
       if (c.batchSize() == batch) {
+        boolean slowerConv =
+            example.compressesConvolutions()
+                && c.speedup() < 1
+                && r.params().layers().stream().anyMatch(l -> l.form().isPresent());
         return String.format(
             Locale.ROOT,
-            "%s -> %s (%.2fx)",
+            "%s -> %s (%.2fx%s)",
             ms(c.original().p50Ms()),
             ms(c.compressed().p50Ms()),
-            c.speedup());
+            c.speedup(),
+            slowerConv ? ", slower: factorized convolutions" : "");
       }
     }
     return "-";

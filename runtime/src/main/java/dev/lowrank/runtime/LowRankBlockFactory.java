@@ -1,11 +1,12 @@
 package dev.lowrank.runtime;
 
 import ai.djl.Model;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.BlockFactory;
 import ai.djl.util.ClassLoaderUtils;
 import dev.lowrank.runtime.blocks.BlockReferences;
-import dev.lowrank.runtime.blocks.LinearSites;
+import dev.lowrank.runtime.blocks.LayerSites;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,8 +15,9 @@ import java.util.Map;
 /**
  * The {@link BlockFactory} of compressed DJL models: builds the original model's blocks with the
  * base factory named by {@value #BASE_FACTORY} in {@code serving.properties}, then puts a {@link
- * LowRankLinear} of the recorded rank in place of every layer the manifest lists as factorized. DJL
- * then loads the saved parameters into that structure.
+ * LowRankLinear} (or, for a convolution, a {@link LowRankConv2d} of the recorded form) of the
+ * recorded rank in place of every layer the manifest lists as factorized. DJL then loads the saved
+ * parameters into that structure.
  *
  * <p>A service loads a compressed model like any DJL model:
  *
@@ -55,7 +57,8 @@ public final class LowRankBlockFactory implements BlockFactory {
 
   /**
    * Replaces, in a freshly built block tree, each layer the manifest records with a rank by an
-   * uninitialized {@link LowRankLinear} of that rank, ready to receive saved parameters.
+   * uninitialized {@link LowRankLinear} or {@link LowRankConv2d} of that rank, ready to receive
+   * saved parameters.
    *
    * @param root the original model's block tree
    * @param layers the factorized layers the compressed model's manifest lists
@@ -65,14 +68,8 @@ public final class LowRankBlockFactory implements BlockFactory {
     Block result = root;
     BlockReferences refs = BlockReferences.of(root);
     for (ManifestFile.FactorizedLayer layer : layers) {
-      LinearSites.Site site = LinearSites.named(result, layer.name());
-      LowRankLinear low =
-          LowRankLinear.lowRankBuilder()
-              .setUnits(layer.outFeatures())
-              .optInFeatures(layer.inFeatures())
-              .setRank(layer.rank())
-              .optBias(layer.hasBias())
-              .build();
+      LayerSites.Site site = LayerSites.named(result, layer.name());
+      Block low = layer.isConv() ? lowRankConv(layer) : lowRankLinear(layer);
       if (site.block() == result) {
         result = low;
       } else {
@@ -80,5 +77,29 @@ public final class LowRankBlockFactory implements BlockFactory {
       }
     }
     return result;
+  }
+
+  private static Block lowRankLinear(ManifestFile.FactorizedLayer layer) {
+    return LowRankLinear.lowRankBuilder()
+        .setUnits(layer.outFeatures())
+        .optInFeatures(layer.inFeatures())
+        .setRank(layer.rank())
+        .optBias(layer.hasBias())
+        .build();
+  }
+
+  private static Block lowRankConv(ManifestFile.FactorizedLayer layer) {
+    ManifestFile.Conv c = layer.conv().orElseThrow();
+    return LowRankConv2d.lowRankBuilder()
+        .optForm(LowRankConv2d.Form.ofLabel(layer.form().orElse("channel")))
+        .setRank(layer.rank())
+        .setFilters(layer.outFeatures())
+        .setInChannels(c.inChannels())
+        .setKernelShape(new Shape(c.kernelHeight(), c.kernelWidth()))
+        .optStride(new Shape(c.strideHeight(), c.strideWidth()))
+        .optPadding(new Shape(c.padHeight(), c.padWidth()))
+        .optDilation(new Shape(c.dilationHeight(), c.dilationWidth()))
+        .optBias(layer.hasBias())
+        .build();
   }
 }

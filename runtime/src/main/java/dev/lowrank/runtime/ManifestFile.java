@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The manifest every compressed model carries ({@value #FILE_NAME}): its name, its schema version,
@@ -39,9 +40,77 @@ public final class ManifestFile {
    * @param inFeatures {@code m}
    * @param hasBias whether the layer has a bias
    * @param rank the rank of its factors
+   * @param kind {@code linear} or {@code conv2d}
+   * @param form for a convolution, {@code channel} or {@code spatial}
+   * @param conv for a convolution, its geometry as the manifest records it
    */
   public record FactorizedLayer(
-      String name, int outFeatures, int inFeatures, boolean hasBias, int rank) {}
+      String name,
+      int outFeatures,
+      int inFeatures,
+      boolean hasBias,
+      int rank,
+      String kind,
+      Optional<String> form,
+      Optional<Conv> conv) {
+
+    /**
+     * Describes a factorized linear layer.
+     *
+     * @param name the layer name
+     * @param outFeatures {@code n}
+     * @param inFeatures {@code m}
+     * @param hasBias whether the layer has a bias
+     * @param rank the rank
+     */
+    public FactorizedLayer(
+        String name, int outFeatures, int inFeatures, boolean hasBias, int rank) {
+      this(
+          name, outFeatures, inFeatures, hasBias, rank, LINEAR, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * Returns whether the layer is a convolution.
+     *
+     * @return {@code true} for kind {@code conv2d}
+     */
+    public boolean isConv() {
+      return CONV2D.equals(kind);
+    }
+  }
+
+  /** The {@code kind} of linear layers. */
+  public static final String LINEAR = "linear";
+
+  /** The {@code kind} of 2-D convolutions. */
+  public static final String CONV2D = "conv2d";
+
+  /**
+   * The geometry of a factorized convolution, the manifest's {@code conv} object: what a loader
+   * needs besides the rank and form to rebuild its two convolutions.
+   *
+   * @param inChannels {@code C_in}
+   * @param kernelHeight {@code kh}
+   * @param kernelWidth {@code kw}
+   * @param strideHeight the vertical stride
+   * @param strideWidth the horizontal stride
+   * @param padHeight the vertical padding
+   * @param padWidth the horizontal padding
+   * @param dilationHeight the vertical dilation
+   * @param dilationWidth the horizontal dilation
+   * @param groups the groups (1 for a factorized convolution)
+   */
+  public record Conv(
+      int inChannels,
+      int kernelHeight,
+      int kernelWidth,
+      int strideHeight,
+      int strideWidth,
+      int padHeight,
+      int padWidth,
+      int dilationHeight,
+      int dilationWidth,
+      int groups) {}
 
   /**
    * Reads the factorized layers (status {@code factorized} or {@code low_rank_input}) of a manifest
@@ -79,13 +148,29 @@ public final class ManifestFile {
           continue;
         }
         JsonArray shape = o.getAsJsonArray("shape");
+        String kind = o.has("kind") ? o.get("kind").getAsString() : LINEAR;
+        Optional<String> form =
+            o.has("form") && !o.get("form").isJsonNull()
+                ? Optional.of(o.get("form").getAsString())
+                : Optional.empty();
+        Optional<Conv> conv =
+            o.has("conv") && !o.get("conv").isJsonNull()
+                ? Optional.of(conv(o.getAsJsonObject("conv")))
+                : Optional.empty();
+        if (CONV2D.equals(kind) && conv.isEmpty()) {
+          throw new IOException(
+              source + ": the lowrank manifest's convolution " + o.get("name") + " has no conv");
+        }
         layers.add(
             new FactorizedLayer(
                 o.get("name").getAsString(),
                 shape.get(0).getAsInt(),
                 shape.get(1).getAsInt(),
                 o.get("bias").getAsBoolean(),
-                o.get("rank").getAsInt()));
+                o.get("rank").getAsInt(),
+                kind,
+                form,
+                conv));
       }
       return layers;
     } catch (JsonParseException
@@ -93,9 +178,28 @@ public final class ManifestFile {
         | NullPointerException
         | UnsupportedOperationException
         | IndexOutOfBoundsException
+        | ClassCastException
         | NumberFormatException e) {
       throw new IOException(source + ": the lowrank manifest is malformed (" + e + ")", e);
     }
+  }
+
+  private static Conv conv(JsonObject o) {
+    JsonArray k = o.getAsJsonArray("kernel");
+    JsonArray s = o.getAsJsonArray("stride");
+    JsonArray p = o.getAsJsonArray("padding");
+    JsonArray d = o.getAsJsonArray("dilation");
+    return new Conv(
+        o.get("inChannels").getAsInt(),
+        k.get(0).getAsInt(),
+        k.get(1).getAsInt(),
+        s.get(0).getAsInt(),
+        s.get(1).getAsInt(),
+        p.get(0).getAsInt(),
+        p.get(1).getAsInt(),
+        d.get(0).getAsInt(),
+        d.get(1).getAsInt(),
+        o.get("groups").getAsInt());
   }
 
   /**

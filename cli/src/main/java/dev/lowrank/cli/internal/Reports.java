@@ -3,6 +3,7 @@ package dev.lowrank.cli.internal;
 import dev.lowrank.compress.CalibrationSummary;
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.LayerResult;
+import dev.lowrank.format.LayerKind;
 import java.util.Locale;
 
 /** Text renderings of compression results for the terminal. */
@@ -11,7 +12,8 @@ public final class Reports {
   private Reports() {}
 
   /**
-   * Renders one row per linear layer.
+   * Renders one row per layer: its shape (a convolution's kernel and geometry), the rank (and a
+   * convolution's form), parameters, energy, error and why it stayed dense.
    *
    * @param result the result
    * @return the table text
@@ -42,7 +44,10 @@ public final class Reports {
                 "error",
                 "note");
     for (LayerResult l : result.layers()) {
-      String rank = l.rank().isPresent() ? Integer.toString(l.rank().getAsInt()) : "-";
+      String rank =
+          l.rank().isPresent()
+              ? l.rank().getAsInt() + l.form().map(f -> " " + f.label()).orElse("")
+              : "-";
       String note =
           l.reason()
               .map(r -> "dense: " + r)
@@ -50,7 +55,7 @@ public final class Reports {
       if (data) {
         table.row(
             l.name(),
-            l.layer().shape(),
+            l.layer().describe(),
             rank,
             l.parametersBefore(),
             l.parametersAfter(),
@@ -63,7 +68,7 @@ public final class Reports {
       } else {
         table.row(
             l.name(),
-            l.layer().shape(),
+            l.layer().describe(),
             rank,
             l.parametersBefore(),
             l.parametersAfter(),
@@ -102,13 +107,15 @@ public final class Reports {
    * @return e.g. {@code parameters: 50,826 -> 12,938 (25.5%), 2 of 3 linear layers factorized}
    */
   public static String totals(CompressionResult result) {
+    long convs = result.layers().stream().filter(l -> l.layer().kind() == LayerKind.CONV2D).count();
     return String.format(
         Locale.ROOT,
-        "parameters: %,d -> %,d (%.1f%%), %d of %d linear layers factorized",
+        "parameters: %,d -> %,d (%.1f%%), %d of %d %s factorized",
         result.parametersOriginal(),
         result.parametersCompressed(),
         100 * result.parameterRatio(),
         result.factorizedLayers().size(),
-        result.layers().size());
+        result.layers().size(),
+        convs == 0 ? "linear layers" : "layers (" + convs + " convolutions)");
   }
 }

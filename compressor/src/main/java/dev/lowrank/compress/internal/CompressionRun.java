@@ -12,7 +12,9 @@ import dev.lowrank.compress.LayerStatus;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.compress.Scope;
 import dev.lowrank.compress.TruncationMethod;
+import dev.lowrank.format.ConvForm;
 import dev.lowrank.format.Layer;
+import dev.lowrank.format.LayerKind;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.io.InputFileException;
@@ -31,6 +33,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,6 +60,21 @@ public final class CompressionRun {
     public void close() {
       store.close();
     }
+
+    /**
+     * Returns the form of each convolution factorized by this run, the form its factors are in.
+     *
+     * @return by layer name, in model order
+     */
+    public Map<String, ConvForm> forms() {
+      Map<String, ConvForm> forms = new LinkedHashMap<>();
+      for (LayerResult r : result.layers()) {
+        if (r.factorized() && r.form().isPresent()) {
+          forms.put(r.name(), r.form().get());
+        }
+      }
+      return forms;
+    }
   }
 
   private final SourceModel model;
@@ -73,7 +91,7 @@ public final class CompressionRun {
   }
 
   /**
-   * Compresses a model's linear layers as the spec says.
+   * Compresses a model's linear layers (and convolutions, when the spec says so) as the spec says.
    *
    * @param model the opened model
    * @param spec the settings
@@ -99,7 +117,10 @@ public final class CompressionRun {
     List<Layer> layers = model.layers();
     validate(layers);
     if (spec.calibration().isPresent()) {
-      List<Layer> calibrated = layers.stream().filter(Layer::factorizable).toList();
+      // Calibration statistics are those of linear layers' inputs; convolutions are truncated
+      // by their weights.
+      List<Layer> calibrated =
+          layers.stream().filter(l -> l.factorizable() && l.kind() == LayerKind.LINEAR).toList();
       boolean gram = spec.method() != TruncationMethod.ACTIVATION || fitsInMemory(calibrated);
       cached =
           CalibrationCache.get(
@@ -120,11 +141,26 @@ public final class CompressionRun {
       }
     }
     if (!global.isEmpty()) {
-      Map<String, LayerPlan> allocated =
-          data == null
-              ? GlobalAllocation.allocate(model, global, spec.policy())
-              : GlobalAllocation.allocate(
-                  global, dataSpectra(global), sensitivity(global), spec.policy());
+      List<GlobalAllocation.Input> inputs = new ArrayList<>();
+      Map<String, Double> weights = Map.of();
+      if (data == null) {
+        for (Layer layer : global) {
+          inputs.add(globalInput(layer));
+        }
+      } else {
+        // The data reaches linear layers only: convolutions share the budget by their weights.
+        List<Layer> linear = global.stream().filter(l -> l.kind() == LayerKind.LINEAR).toList();
+        Map<String, Optional<LayerSpectrum>> spectra = dataSpectra(linear);
+        for (Layer layer : global) {
+          inputs.add(
+              layer.kind() == LayerKind.LINEAR
+                  ? new GlobalAllocation.Input(
+                      layer, MatrixForm.plain(layer), spectra.get(layer.name()))
+                  : globalInput(layer));
+        }
+        weights = sensitivity(linear);
+      }
+      Map<String, LayerPlan> allocated = GlobalAllocation.allocate(inputs, weights, spec.policy());
       for (int i = 0; i < plans.size(); i++) {
         if (plans.get(i) == null) {
           plans.set(i, allocated.get(layers.get(i).name()));
@@ -133,10 +169,7 @@ public final class CompressionRun {
     }
     List<LayerResult> results;
     try {
-      results =
-          spec.sequential()
-              ? new SequentialFitting(model, spec, data, backend, store).fit(plans)
-              : factorizeAll(plans);
+      results = spec.sequential() ? fitSequentially(plans) : factorizeAll(plans);
     } catch (InputFileException | RuntimeException e) {
       store.close();
       throw e;
@@ -160,21 +193,46 @@ public final class CompressionRun {
     return new Outcome(result, store.view(layers.stream().map(Layer::name).toList()), store);
   }
 
+  /**
+   * Sequential fitting of the linear layers; convolutions, which the calibration statistics do not
+   * cover, are truncated by their weights as without it.
+   */
+  private List<LayerResult> fitSequentially(List<LayerPlan> plans) throws InputFileException {
+    List<LayerPlan> linear = new ArrayList<>();
+    List<LayerPlan> other = new ArrayList<>();
+    for (LayerPlan p : plans) {
+      if (p.keeps() || p.layer().kind() == LayerKind.LINEAR) {
+        linear.add(p);
+      } else {
+        other.add(p);
+      }
+    }
+    List<LayerResult> fitted = new SequentialFitting(model, spec, data, backend, store).fit(linear);
+    List<LayerResult> truncated = factorizeAll(other);
+    Map<String, LayerResult> byName = new LinkedHashMap<>();
+    fitted.forEach(r -> byName.put(r.name(), r));
+    truncated.forEach(r -> byName.put(r.name(), r));
+    return plans.stream().map(p -> byName.get(p.layer().name())).toList();
+  }
+
   private void validate(List<Layer> layers) {
+    String what = spec.conv() ? "layer" : "linear layer";
     for (LayerRule rule : spec.rules()) {
       List<Layer> matched = layers.stream().filter(l -> rule.matches(l.name())).toList();
       if (matched.isEmpty()) {
         throw new IllegalArgumentException(
             "rule '"
                 + rule.pattern()
-                + "' matches no linear layer; the layers are: "
+                + "' matches no "
+                + what
+                + "; the layers are: "
                 + layers.stream().map(Layer::name).collect(Collectors.joining(", ")));
       }
       if (rule.policy() instanceof RankPolicy.FixedRank fixed) {
         for (Layer l : matched) {
           if (spec.policyFor(l.name()) == rule.policy()
               && isCandidate(l)
-              && fixed.rank() > Math.min(l.outFeatures(), l.inFeatures())) {
+              && fixed.rank() > maxRank(l)) {
             throw new IllegalArgumentException(
                 String.format(
                     Locale.ROOT,
@@ -182,7 +240,7 @@ public final class CompressionRun {
                     rule.pattern(),
                     rule.policy().describe(),
                     fixed.rank(),
-                    Math.min(l.outFeatures(), l.inFeatures()),
+                    maxRank(l),
                     l.name(),
                     l.shape()));
           }
@@ -193,21 +251,54 @@ public final class CompressionRun {
       OptionalInt largest =
           layers.stream()
               .filter(l -> isCandidate(l) && !spec.hasRuleFor(l.name()))
-              .mapToInt(l -> Math.min(l.outFeatures(), l.inFeatures()))
+              .mapToInt(this::maxRank)
               .max();
       if (largest.isPresent() && fixed.rank() > largest.getAsInt()) {
         throw new IllegalArgumentException(
             "rank "
                 + fixed.rank()
-                + " exceeds min(n, m) of every linear layer (the largest is "
+                + " exceeds min(n, m) of every "
+                + what
+                + " (the largest is "
                 + largest.getAsInt()
                 + ")");
       }
     }
   }
 
-  private static boolean isCandidate(Layer layer) {
-    return layer.factorizable();
+  private boolean isCandidate(Layer layer) {
+    return layer.factorizable() && (layer.kind() != LayerKind.CONV2D || spec.conv());
+  }
+
+  /** The largest rank any form the layer may take allows. */
+  private int maxRank(Layer layer) {
+    return forms(layer).stream().mapToInt(MatrixForm::maxRank).max().orElse(0);
+  }
+
+  /**
+   * The matrix forms a layer may be factorized in: its own matrix, or the convolution forms the
+   * spec allows and the format writes (only the channel form for a kernel one column wide, whose
+   * spatial form is its channel form transposed).
+   */
+  private List<MatrixForm> forms(Layer layer) {
+    if (layer.kind() != LayerKind.CONV2D) {
+      return List.of(MatrixForm.plain(layer));
+    }
+    Set<ConvForm> writable = model.convForms(layer);
+    if (layer.conv().orElseThrow().kernelWidth() == 1) {
+      // Its spatial form is the channel form transposed: the same factorization, one form.
+      return writable.contains(ConvForm.CHANNEL)
+          ? List.of(MatrixForm.of(layer, ConvForm.CHANNEL))
+          : List.of();
+    }
+    List<MatrixForm> out = new ArrayList<>();
+    for (ConvForm f : ConvForm.values()) {
+      boolean wanted = spec.convForm().fixed().map(f::equals).orElse(true);
+      if (wanted && writable.contains(f)) {
+        out.add(MatrixForm.of(layer, f));
+      }
+    }
+    return out;
   }
 
   /** Plans that do not depend on the policy: already low-rank and ineligible layers. */
@@ -215,14 +306,34 @@ public final class CompressionRun {
     if (layer.lowRank().isPresent()) {
       return Optional.of(
           LayerPlan.keep(
-              layer, "already factorized at rank " + layer.lowRank().getAsInt() + " in the input"));
+              layer,
+              "already factorized at rank "
+                  + layer.lowRank().getAsInt()
+                  + layer.form().map(f -> " (" + f.label() + " form)").orElse("")
+                  + " in the input"));
     }
-    return layer.ineligible().map(reason -> LayerPlan.keep(layer, reason));
+    if (layer.ineligible().isPresent()) {
+      return layer.ineligible().map(reason -> LayerPlan.keep(layer, reason));
+    }
+    if (layer.kind() == LayerKind.CONV2D && !spec.conv()) {
+      return Optional.of(
+          LayerPlan.keep(
+              layer, "a convolution: convolutions are factorized only with --conv (optConv)"));
+    }
+    if (layer.kind() == LayerKind.CONV2D && forms(layer).isEmpty()) {
+      return Optional.of(
+          LayerPlan.keep(
+              layer,
+              "the "
+                  + model.format().name()
+                  + " format does not write the "
+                  + spec.convForm().cliName()
+                  + " form of a convolution"));
+    }
+    return Optional.empty();
   }
 
   private LayerPlan plan(Layer layer, RankPolicy policy) {
-    long n = layer.outFeatures();
-    long m = layer.inFeatures();
     String source =
         spec.hasRuleFor(layer.name())
             ? "rule " + ruleFor(layer.name()).pattern() + "=" + policy.describe()
@@ -235,33 +346,110 @@ public final class CompressionRun {
                   ? "rule " + ruleFor(layer.name()).pattern() + "=dense"
                   : "the default policy"));
     }
-    if (policy instanceof RankPolicy.FixedRank fixed) {
-      int r = fixed.rank();
-      if (r > Math.min(n, m) || !RankRules.pays(r, n, m)) {
-        return LayerPlan.keep(layer, RankRules.doesNotPay(source, r, n, m));
+    List<MatrixForm> forms = forms(layer);
+    if (policy instanceof RankPolicy.EnergyThreshold energy) {
+      List<LayerPlan.Candidate> candidates = new ArrayList<>();
+      for (MatrixForm f : forms) {
+        candidates.add(
+            new LayerPlan.Candidate(
+                f, RankTarget.energy(energy.energy()), Optional.of(energy.energy())));
       }
-      return LayerPlan.rank(layer, r);
+      return new LayerPlan(layer, candidates, true, Optional.empty());
     }
-    if (policy instanceof RankPolicy.ParameterRatio ratio) {
-      int r = RankRules.rankForRatio(ratio.ratio(), n, m);
-      if (r < 1) {
-        return LayerPlan.keep(
-            layer,
-            String.format(
-                Locale.ROOT,
-                "%s allows no rank: one rank costs n + m = %d weights, more than %.4g x %d",
-                source,
-                n + m,
-                ratio.ratio(),
-                n * m));
+    List<LayerPlan.Candidate> candidates = new ArrayList<>();
+    String firstReason = null;
+    for (MatrixForm f : forms) {
+      long n = f.rows();
+      long m = f.cols();
+      int r;
+      if (policy instanceof RankPolicy.FixedRank fixed) {
+        // --rank R is the rank of the one form chosen; when two compete, the second gets the
+        // weights the first (the layer's own matrix) has at rank R.
+        r =
+            f == forms.get(0)
+                ? fixed.rank()
+                : (int)
+                    Math.min(fixed.rank() * forms.get(0).rankCost() / f.rankCost(), f.maxRank());
+        if (r < 1 || r > f.maxRank() || !RankRules.pays(r, n, m)) {
+          firstReason =
+              firstReason != null
+                  ? firstReason
+                  : RankRules.doesNotPay(source, r, n, m) + f.suffix();
+          continue;
+        }
+      } else {
+        RankPolicy.ParameterRatio ratio = (RankPolicy.ParameterRatio) policy;
+        r = RankRules.rankForRatio(ratio.ratio(), n, m);
+        if (r < 1) {
+          firstReason =
+              firstReason != null
+                  ? firstReason
+                  : String.format(
+                          Locale.ROOT,
+                          "%s allows no rank: one rank costs n + m = %d weights, more than %.4g x"
+                              + " %d",
+                          source,
+                          n + m,
+                          ratio.ratio(),
+                          n * m)
+                      + f.suffix();
+          continue;
+        }
+        if (!RankRules.pays(r, n, m)) {
+          firstReason =
+              firstReason != null
+                  ? firstReason
+                  : RankRules.doesNotPay(source, r, n, m) + f.suffix();
+          continue;
+        }
       }
-      if (!RankRules.pays(r, n, m)) {
-        return LayerPlan.keep(layer, RankRules.doesNotPay(source, r, n, m));
-      }
-      return LayerPlan.rank(layer, r);
+      candidates.add(new LayerPlan.Candidate(f, RankTarget.leading(r), Optional.empty()));
     }
-    RankPolicy.EnergyThreshold energy = (RankPolicy.EnergyThreshold) policy;
-    return LayerPlan.energy(layer, energy.energy());
+    if (candidates.isEmpty()) {
+      return LayerPlan.keep(layer, firstReason);
+    }
+    return new LayerPlan(layer, candidates, false, Optional.empty());
+  }
+
+  /**
+   * The form and spectrum a layer takes part in a global budget with: for a convolution whose form
+   * is chosen per layer, the form that does better at the global policy's level applied to the
+   * layer alone.
+   */
+  private GlobalAllocation.Input globalInput(Layer layer) throws ModelFileException {
+    List<MatrixForm> forms = forms(layer);
+    FloatMatrix w = readFinite(model, layer);
+    GlobalAllocation.Input best = null;
+    double bestScore = Double.POSITIVE_INFINITY;
+    for (MatrixForm f : forms) {
+      Optional<LayerSpectrum> spectrum = Spectra.of(layer, f.arrange(layer, w));
+      GlobalAllocation.Input input = new GlobalAllocation.Input(layer, f, spectrum);
+      double score = forms.size() == 1 ? 0 : localScore(f, spectrum);
+      if (best == null || score < bestScore) {
+        best = input;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  /** Lower is better: the error at the ratio's rank, or the weights the energy needs. */
+  private double localScore(MatrixForm f, Optional<LayerSpectrum> spectrum) {
+    if (spectrum.isEmpty()) {
+      return 0;
+    }
+    LayerSpectrum s = spectrum.get();
+    if (spec.policy() instanceof RankPolicy.EnergyThreshold energy) {
+      return (double) s.rankForEnergy(energy.energy()) * f.rankCost();
+    }
+    double ratio = ((RankPolicy.ParameterRatio) spec.policy()).ratio();
+    int r = Math.max(0, RankRules.rankForRatio(ratio, f.rows(), f.cols()));
+    float[] values = s.singularValues();
+    double kept = 0;
+    for (int i = 0; i < Math.min(r, values.length); i++) {
+      kept += (double) values[i] * values[i];
+    }
+    return Math.max(0, 1 - kept / s.frobeniusNormSquared());
   }
 
   private LayerRule ruleFor(String name) {
@@ -290,7 +478,7 @@ public final class CompressionRun {
     try {
       List<Future<LayerResult>> futures = new ArrayList<>();
       for (LayerPlan plan : plans) {
-        if (data != null && plan.target().isPresent()) {
+        if (data != null && !plan.keeps()) {
           data.expect(plan.layer().name());
         }
       }
@@ -301,7 +489,7 @@ public final class CompressionRun {
                   try {
                     return factorize(plan);
                   } finally {
-                    if (data != null && plan.target().isPresent()) {
+                    if (data != null && !plan.keeps()) {
                       data.done(plan.layer());
                     }
                   }
@@ -331,51 +519,87 @@ public final class CompressionRun {
 
   private LayerResult factorize(LayerPlan plan) throws ModelFileException {
     Layer layer = plan.layer();
-    if (plan.target().isEmpty()) {
+    if (plan.keeps()) {
       return kept(plan);
     }
-    FloatMatrix w = readFinite(model, layer);
-    double norm2 = w.frobeniusNormSquared();
+    FloatMatrix weight = readFinite(model, layer);
+    double norm2 = weight.frobeniusNormSquared();
     if (norm2 == 0) {
       return dense(
           layer,
           "its weight is all zeros (rank 0): there is nothing to factorize",
           Optional.empty());
     }
-    if (data != null) {
-      Optional<DataAware.Prepared> prepared = data.prepare(layer, w);
+    if (data != null && plan.layer().kind() == LayerKind.LINEAR) {
+      Optional<DataAware.Prepared> prepared = data.prepare(layer, weight);
       if (prepared.isPresent()) {
         return factorizeScaled(plan, prepared.get(), norm2);
       }
     }
-    RankTarget target = plan.target().get();
-    TruncatedSvd svd = backend.decompose(w, target);
-    int r =
-        target instanceof RankTarget.Leading leading
-            ? leading.rank()
-            : svd.rankForEnergy(plan.energy().orElseThrow());
-    long n = layer.outFeatures();
-    long m = layer.inFeatures();
-    if (!RankRules.pays(r, n, m)) {
-      return dense(
-          layer,
-          RankRules.doesNotPay(spec.policyFor(layer.name()).describe(), r, n, m),
-          Optional.of(svd.method()));
+    Tried best = null;
+    String firstReason = null;
+    Optional<String> lastSvd = Optional.empty();
+    for (LayerPlan.Candidate candidate : plan.candidates()) {
+      MatrixForm form = candidate.form();
+      FloatMatrix w = form.arrange(layer, weight);
+      RankTarget target = candidate.target();
+      TruncatedSvd svd = backend.decompose(w, target);
+      lastSvd = Optional.of(svd.method());
+      int r =
+          target instanceof RankTarget.Leading leading
+              ? leading.rank()
+              : svd.rankForEnergy(candidate.energy().orElseThrow());
+      long n = form.rows();
+      long m = form.cols();
+      if (!RankRules.pays(r, n, m)) {
+        if (firstReason == null) {
+          firstReason =
+              RankRules.doesNotPay(spec.policyFor(layer.name()).describe(), r, n, m)
+                  + form.suffix();
+        }
+        continue;
+      }
+      LowRankFactors factors = LowRankFactors.truncate(svd, r);
+      double error = factors.residualNorm(w) / Math.sqrt(norm2);
+      Tried tried = new Tried(form, r, factors, error, svd.energy(r) / norm2, svd.method());
+      if (best == null || tried.betterThan(best, plan.fewerWeights())) {
+        best = tried;
+      }
     }
-    LowRankFactors factors = LowRankFactors.truncate(svd, r);
-    double error = factors.residualNorm(w) / Math.sqrt(norm2);
-    long after = factors.parameters() + (layer.hasBias() ? n : 0);
-    store.put(layer.name(), factors);
+    if (best == null) {
+      return dense(layer, firstReason, lastSvd);
+    }
+    long after = best.factors().parameters() + (layer.hasBias() ? layer.outFeatures() : 0);
+    store.put(layer.name(), best.factors());
     return new LayerResult(
         layer,
         LayerStatus.FACTORIZED,
-        OptionalInt.of(r),
+        OptionalInt.of(best.rank()),
         Optional.empty(),
         layer.parameters(),
         after,
-        svd.energy(r) / norm2,
-        error,
-        Optional.of(svd.method()));
+        best.energy(),
+        best.error(),
+        Optional.of(best.svd()),
+        Optional.empty(),
+        best.form().form());
+  }
+
+  /** One candidate's outcome. */
+  private record Tried(
+      MatrixForm form, int rank, LowRankFactors factors, double error, double energy, String svd) {
+
+    boolean betterThan(Tried other, boolean fewerWeights) {
+      long mine = factors.parameters();
+      long theirs = other.factors.parameters();
+      if (fewerWeights && mine != theirs) {
+        return mine < theirs;
+      }
+      if (error != other.error) {
+        return error < other.error;
+      }
+      return mine < theirs;
+    }
   }
 
   /** The truncation of a layer prepared for a data-aware method. */
@@ -423,7 +647,8 @@ public final class CompressionRun {
         energy,
         error,
         Optional.of(svd.method()),
-        Optional.of(fit));
+        Optional.of(fit),
+        Optional.empty());
   }
 
   /** The spectra a global budget is spread by: of the scaled weights, or of W for plain. */

@@ -3,8 +3,6 @@ package dev.lowrank.compress.internal;
 import dev.lowrank.compress.LayerSpectrum;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.format.Layer;
-import dev.lowrank.format.ModelFileException;
-import dev.lowrank.format.SourceModel;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -17,8 +15,9 @@ import java.util.Optional;
  * Gives ranks to several layers under one model-wide budget ({@link dev.lowrank.compress.Scope}
  * GLOBAL): every singular value of every layer is a candidate whose gain is its share of its
  * layer's energy ({@code s_i^2 / ||W||_F^2}) and whose cost is the {@code n + m} weights one more
- * rank needs. Candidates are taken by gain per weight, best first; since a layer's gains decrease,
- * each layer always receives a prefix of its spectrum.
+ * rank needs ({@code rows + cols} of a convolution's form). Candidates are taken by gain per
+ * weight, best first; since a layer's gains decrease, each layer always receives a prefix of its
+ * spectrum.
  */
 final class GlobalAllocation {
 
@@ -27,51 +26,50 @@ final class GlobalAllocation {
   private record Candidate(int layer, int index, double gain, long cost) {}
 
   /**
+   * One layer sharing the budget: the matrix form it is factorized in and that matrix's spectrum.
+   *
+   * @param layer the layer (dense, eligible)
+   * @param form the matrix its weight is truncated as
+   * @param spectrum the singular values of that matrix, empty when the weight is all zeros
+   */
+  record Input(Layer layer, MatrixForm form, Optional<LayerSpectrum> spectrum) {}
+
+  /**
    * Plans each layer's rank.
    *
-   * @param model the model, to read weights
-   * @param layers the layers sharing the budget (dense, eligible)
+   * @param inputs the layers sharing the budget, with their forms and spectra
    * @param policy a ratio (the factorized weights stay within this share of the layers' dense
    *     weights) or an energy (the layers' mean kept energy share reaches it)
    * @return a plan per layer name
-   * @throws ModelFileException if a weight cannot be read or is not finite
    */
-  static Map<String, LayerPlan> allocate(SourceModel model, List<Layer> layers, RankPolicy policy)
-      throws ModelFileException {
-    Map<String, Optional<LayerSpectrum>> spectra = new LinkedHashMap<>();
-    for (Layer layer : layers) {
-      spectra.put(layer.name(), Spectra.of(model, layer));
-    }
-    return allocate(layers, spectra, Map.of(), policy);
+  static Map<String, LayerPlan> allocate(List<Input> inputs, RankPolicy policy) {
+    return allocate(inputs, Map.of(), policy);
   }
 
   /**
-   * Plans each layer's rank from given spectra: those of the weights, or of the scaled weights of a
-   * data-aware method (whose energy is the layer's output energy on the calibration data), each
-   * layer's gains multiplied by its weight (a measured sensitivity; 1 when absent).
+   * Plans each layer's rank, each layer's gains multiplied by its weight (a measured sensitivity; 1
+   * when absent). The spectra are those of the weights in their forms, or of the scaled weights of
+   * a data-aware method (whose energy is the layer's output energy on the calibration data).
    *
-   * @param layers the layers sharing the budget
-   * @param spectra per layer name, the spectrum the gains come from (empty: an all-zero matrix)
+   * @param inputs the layers sharing the budget, with their forms and spectra
    * @param weights per layer name, the factor of its gains (missing: 1)
    * @param policy a ratio or an energy
    * @return a plan per layer name
    */
   static Map<String, LayerPlan> allocate(
-      List<Layer> layers,
-      Map<String, Optional<LayerSpectrum>> spectra,
-      Map<String, Double> weights,
-      RankPolicy policy) {
+      List<Input> inputs, Map<String, Double> weights, RankPolicy policy) {
+    List<Layer> layers = inputs.stream().map(Input::layer).toList();
     List<Candidate> candidates = new ArrayList<>();
     long denseWeights = 0;
     boolean[] zero = new boolean[layers.size()];
     for (int l = 0; l < layers.size(); l++) {
-      Layer layer = layers.get(l);
-      Optional<LayerSpectrum> spectrum = spectra.getOrDefault(layer.name(), Optional.empty());
+      Optional<LayerSpectrum> spectrum = inputs.get(l).spectrum();
+      MatrixForm form = inputs.get(l).form();
       double norm2 = spectrum.map(LayerSpectrum::frobeniusNormSquared).orElse(0.0);
       float[] s = spectrum.map(LayerSpectrum::singularValues).orElse(new float[0]);
-      double weight = weights.getOrDefault(layer.name(), 1.0);
-      long cost = (long) layer.outFeatures() + layer.inFeatures();
-      denseWeights += (long) layer.outFeatures() * layer.inFeatures();
+      double weight = weights.getOrDefault(layers.get(l).name(), 1.0);
+      long cost = form.rankCost();
+      denseWeights += form.denseWeights();
       zero[l] = norm2 == 0;
       for (int i = 0; i < s.length && norm2 > 0; i++) {
         candidates.add(new Candidate(l, i, weight * s[i] * s[i] / norm2, cost));
@@ -112,8 +110,9 @@ final class GlobalAllocation {
     Map<String, LayerPlan> plans = new LinkedHashMap<>();
     for (int l = 0; l < layers.size(); l++) {
       Layer layer = layers.get(l);
-      long n = layer.outFeatures();
-      long m = layer.inFeatures();
+      MatrixForm form = inputs.get(l).form();
+      long n = form.rows();
+      long m = form.cols();
       if (zero[l]) {
         plans.put(
             layer.name(),
@@ -122,9 +121,11 @@ final class GlobalAllocation {
       } else if (ranks[l] == 0) {
         plans.put(layer.name(), LayerPlan.keep(layer, why + " gave this layer no rank"));
       } else if (!RankRules.pays(ranks[l], n, m)) {
-        plans.put(layer.name(), LayerPlan.keep(layer, RankRules.doesNotPay(why, ranks[l], n, m)));
+        plans.put(
+            layer.name(),
+            LayerPlan.keep(layer, RankRules.doesNotPay(why, ranks[l], n, m) + form.suffix()));
       } else {
-        plans.put(layer.name(), LayerPlan.rank(layer, ranks[l]));
+        plans.put(layer.name(), LayerPlan.rank(layer, form, ranks[l]));
       }
     }
     return plans;

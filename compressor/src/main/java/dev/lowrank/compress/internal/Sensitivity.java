@@ -81,7 +81,7 @@ final class Sensitivity {
       }
       for (Layer layer : layers) {
         Optional<LayerSpectrum> spectrum = spectra.getOrDefault(layer.name(), Optional.empty());
-        if (spectrum.isEmpty() || energy == 0) {
+        if (spectrum.isEmpty() || energy == 0 || !runner.replaces(layer.name())) {
           continue;
         }
         weights.put(

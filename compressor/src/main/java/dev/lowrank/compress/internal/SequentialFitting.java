@@ -266,7 +266,8 @@ final class SequentialFitting {
         Math.max(0, 1 - error * error),
         error,
         Optional.of(svd.method()),
-        Optional.of(fit));
+        Optional.of(fit),
+        Optional.empty());
   }
 
   /** A layer the data did not reach: the plain truncated SVD. */

@@ -118,13 +118,18 @@ final class DjlRunner implements ModelRunner {
     resetWeights();
     Map<String, Linear> blocks = source.linearBlocks();
     for (Map.Entry<String, FloatMatrix> e : weights.entrySet()) {
-      Linear linear = blocks.get(e.getKey());
-      if (linear == null || linear.getParameters().get("weight") == null) {
-        throw new IllegalArgumentException("'" + e.getKey() + "' is not a dense linear layer");
+      Block block = blocks.get(e.getKey());
+      if (block == null) {
+        block = source.convBlocks().get(e.getKey());
       }
-      NDArray weight = linear.getParameters().get("weight").getArray();
+      if (block == null || block.getParameters().get("weight") == null) {
+        throw new IllegalArgumentException("'" + e.getKey() + "' is not a dense layer");
+      }
+      NDArray weight = block.getParameters().get("weight").getArray();
       FloatMatrix w = e.getValue();
-      if (weight.getShape().get(0) != w.rows() || weight.getShape().get(1) != w.cols()) {
+      // A convolution's kernel C_out x C_in x kh x kw is set from its channel form.
+      Shape shape = weight.getShape();
+      if (shape.get(0) != w.rows() || shape.size() / Math.max(1, shape.get(0)) != w.cols()) {
         throw new IllegalArgumentException(
             "Layer " + e.getKey() + " is " + weight.getShape() + ", not " + w.shape());
       }

@@ -7,10 +7,14 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
+import dev.lowrank.format.ConvForm;
+import dev.lowrank.format.ConvGeometry;
 import dev.lowrank.format.Layer;
+import dev.lowrank.format.LayerKind;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormat;
 import dev.lowrank.format.ModelRunner;
@@ -20,10 +24,11 @@ import dev.lowrank.io.OutputFiles;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
 import dev.lowrank.runtime.LowRankBlockFactory;
+import dev.lowrank.runtime.LowRankConv2d;
 import dev.lowrank.runtime.LowRankLinear;
 import dev.lowrank.runtime.ManifestFile;
 import dev.lowrank.runtime.blocks.BlockReferences;
-import dev.lowrank.runtime.blocks.LinearSites;
+import dev.lowrank.runtime.blocks.LayerSites;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,6 +36,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -41,12 +47,16 @@ import java.util.Set;
 
 /**
  * A DJL block model opened for compression: a loaded {@link Model} (from a model directory, or one
- * handed over by a caller) whose {@link Linear} blocks can be read and replaced.
+ * handed over by a caller) whose {@link Linear} and {@link Conv2d} blocks can be read and replaced
+ * ({@link LowRankLinear}, {@link LowRankConv2d} in either {@link ConvForm}). Attention blocks that
+ * call their projections' forward, as DJL's own {@code ScaledDotProductAttentionBlock} does, need
+ * nothing else: their projections are {@code Linear} children like any other.
  *
- * <p>A linear layer is eligible only when every reference to it can be rewritten (see {@link
+ * <p>A layer is eligible only when every reference to it can be rewritten (see {@link
  * BlockReferences}) and, where the model can be run on a random input, when replacing it by an
  * exact low-rank stand-in leaves the model's output unchanged: a parent that reads the layer's
- * weight directly fails that check, and the layer stays dense with that reason.
+ * weight directly fails that check, and the layer stays dense with that reason. Grouped and
+ * depthwise convolutions stay dense.
  */
 public final class DjlSourceModel implements SourceModel {
 
@@ -56,6 +66,7 @@ public final class DjlSourceModel implements SourceModel {
   private final Properties serving;
   private final String modelName;
   private final Map<String, Linear> linears = new LinkedHashMap<>();
+  private final Map<String, Conv2d> convs = new LinkedHashMap<>();
   private final List<Layer> layers = new ArrayList<>();
 
   DjlSourceModel(Path path, Model model, boolean owned, Properties serving, String modelName) {
@@ -67,9 +78,17 @@ public final class DjlSourceModel implements SourceModel {
     Block root = model.getBlock();
     BlockReferences refs = BlockReferences.of(root);
     List<Layer> described = new ArrayList<>();
-    for (LinearSites.Site site : LinearSites.find(root)) {
-      linears.put(site.name(), site.block());
-      described.add(describe(site, refs));
+    for (LayerSites.Site site : LayerSites.find(root)) {
+      if (site.block() instanceof Linear linear) {
+        linears.put(site.name(), linear);
+        described.add(describe(site.name(), linear, refs));
+      } else if (site.block() instanceof Conv2d conv) {
+        Optional<Layer> layer = DjlConvolutions.describe(site.name(), conv);
+        if (layer.isPresent()) {
+          convs.put(site.name(), conv);
+          described.add(obstacle(layer.get(), conv, LowRankConv2d.class, refs));
+        }
+      }
     }
     Map<String, String> weightReaders = probeWeightReaders(described, refs);
     for (Layer layer : described) {
@@ -162,9 +181,21 @@ public final class DjlSourceModel implements SourceModel {
   }
 
   @Override
+  public Set<ConvForm> convForms(Layer layer) {
+    return EnumSet.allOf(ConvForm.class);
+  }
+
+  @Override
   public ModelRunner runner(Set<String> observed) throws ModelFileException {
     Map<String, Linear> chosen = new LinkedHashMap<>();
     for (String name : observed) {
+      if (convs.containsKey(name)) {
+        throw new IllegalArgumentException(
+            "'"
+                + name
+                + "' is a convolution; observing its input patches (C_in kh kw each) is not"
+                + " supported yet");
+      }
       Linear linear = linears.get(name);
       Layer layer = layers.stream().filter(l -> l.name().equals(name)).findFirst().orElse(null);
       if (linear == null || layer == null || !layer.factorizable()) {
@@ -180,12 +211,29 @@ public final class DjlSourceModel implements SourceModel {
     return linears;
   }
 
+  /** The names of the convolutions and their blocks, for the runner. */
+  Map<String, Conv2d> convBlocks() {
+    return convs;
+  }
+
   Path where() {
     return path == null ? Path.of(model.getName()) : path;
   }
 
   @Override
   public synchronized FloatMatrix readWeight(Layer layer) throws ModelFileException {
+    Conv2d conv = convs.get(layer.name());
+    if (conv != null) {
+      Parameter weight = conv.getParameters().get("weight");
+      if (conv instanceof LowRankConv2d || weight == null) {
+        throw new IllegalArgumentException("'" + layer.name() + "' is not a dense convolution");
+      }
+      if (!weight.isInitialized()) {
+        throw new ModelFileException(
+            where(), "convolution " + layer.name() + " has no weight values (was it loaded?)");
+      }
+      return DjlConvolutions.readChannelForm(conv);
+    }
     Linear linear = linears.get(layer.name());
     if (linear == null || linear instanceof LowRankLinear) {
       throw new IllegalArgumentException("'" + layer.name() + "' is not a dense linear layer");
@@ -210,19 +258,40 @@ public final class DjlSourceModel implements SourceModel {
 
   /**
    * Replaces the named layers of the in-memory model by {@link LowRankLinear} blocks holding the
-   * given factors, after checking on a probe input that the result computes what the dense model
-   * with {@code W} replaced by {@code B A} computes. On failure the model is left as it was.
+   * given factors (convolutions in the channel form), as {@link #rewrite(Map, Map)} does.
    *
    * @param factors the factors per layer name
    * @throws ModelFileException if the rewritten model's output differs from that reference
    */
   public synchronized void rewrite(Map<String, LowRankFactors> factors) throws ModelFileException {
+    rewrite(factors, Map.of());
+  }
+
+  /**
+   * Replaces the named layers of the in-memory model by {@link LowRankLinear} and {@link
+   * LowRankConv2d} blocks holding the given factors, after checking on a probe input that the
+   * result computes what the dense model with {@code W} replaced by {@code B A} computes. On
+   * failure the model is left as it was.
+   *
+   * @param factors the factors per layer name
+   * @param forms the form of each convolution's factors (absent: channel)
+   * @throws ModelFileException if the rewritten model's output differs from that reference
+   */
+  public synchronized void rewrite(Map<String, LowRankFactors> factors, Map<String, ConvForm> forms)
+      throws ModelFileException {
     if (factors.isEmpty()) {
       return;
     }
     NDManager manager = model.getNDManager();
-    Map<Linear, LowRankLinear> swaps = new LinkedHashMap<>();
+    Map<Block, Block> swaps = new LinkedHashMap<>();
     for (Map.Entry<String, LowRankFactors> e : factors.entrySet()) {
+      Conv2d conv = convs.get(e.getKey());
+      if (conv != null && !(conv instanceof LowRankConv2d)) {
+        ConvForm form = forms.getOrDefault(e.getKey(), ConvForm.CHANNEL);
+        checkConvFactors(e.getKey(), DjlConvolutions.geometry(conv), form, e.getValue());
+        swaps.put(conv, DjlConvolutions.lowRankBlock(conv, form, e.getValue(), manager));
+        continue;
+      }
       Linear linear = linears.get(e.getKey());
       if (linear == null || linear instanceof LowRankLinear) {
         throw new IllegalArgumentException("No dense linear layer named '" + e.getKey() + "'");
@@ -230,7 +299,7 @@ public final class DjlSourceModel implements SourceModel {
       swaps.put(linear, lowRank(linear, e.getValue(), manager));
     }
     try (NDManager scratch = manager.newSubManager()) {
-      Optional<OutputProbe> probe = probeWithDenseProducts(factors, scratch);
+      Optional<OutputProbe> probe = probeWithDenseProducts(factors, forms, scratch);
       BlockReferences refs = BlockReferences.of(model.getBlock());
       OutputProbe.swap(model, refs, swaps);
       if (probe.isPresent()) {
@@ -249,13 +318,50 @@ public final class DjlSourceModel implements SourceModel {
         }
       }
     }
-    swaps.forEach((old, low) -> linears.replaceAll((name, linear) -> linear == old ? low : linear));
+    swaps.forEach(
+        (old, low) -> {
+          if (low instanceof LowRankLinear l) {
+            linears.replaceAll((name, linear) -> linear == old ? l : linear);
+          } else if (low instanceof LowRankConv2d c) {
+            convs.replaceAll((name, conv) -> conv == old ? c : conv);
+          }
+        });
+  }
+
+  private static void checkConvFactors(
+      String name, ConvGeometry g, ConvForm form, LowRankFactors f) {
+    if (f.b().rows() != form.rows(g) || f.a().cols() != form.cols(g)) {
+      throw new IllegalArgumentException(
+          "Factors of "
+              + name
+              + " are A "
+              + f.a().shape()
+              + " and B "
+              + f.b().shape()
+              + "; its "
+              + form.label()
+              + " form needs A r x "
+              + form.cols(g)
+              + " and B "
+              + form.rows(g)
+              + " x r");
+    }
   }
 
   @Override
   public void write(Path output, Map<String, LowRankFactors> factors, byte[] manifest)
       throws IOException, ModelFileException {
-    rewrite(factors);
+    write(output, factors, Map.of(), manifest);
+  }
+
+  @Override
+  public void write(
+      Path output,
+      Map<String, LowRankFactors> factors,
+      Map<String, ConvForm> forms,
+      byte[] manifest)
+      throws IOException, ModelFileException {
+    rewrite(factors, forms);
     String name = modelName == null || modelName.isBlank() ? "model" : modelName;
     String base =
         serving.getProperty(LowRankBlockFactory.BASE_FACTORY, serving.getProperty("blockFactory"));
@@ -359,19 +465,29 @@ public final class DjlSourceModel implements SourceModel {
       if (probe.isEmpty()) {
         return readers;
       }
-      Map<Linear, LowRankLinear> all = new LinkedHashMap<>();
-      Map<Linear, String> names = new LinkedHashMap<>();
+      Map<Block, Block> all = new LinkedHashMap<>();
+      Map<Block, String> names = new LinkedHashMap<>();
       for (Layer layer : described) {
         if (layer.lowRank().isEmpty() && layer.ineligible().isEmpty()) {
-          Linear linear = linears.get(layer.name());
-          all.put(linear, OutputProbe.exactStandIn(linear, scratch));
-          names.put(linear, layer.name());
+          Block block;
+          Block standIn;
+          if (layer.kind() == LayerKind.CONV2D) {
+            Conv2d conv = convs.get(layer.name());
+            block = conv;
+            standIn = DjlConvolutions.exactStandIn(conv, scratch);
+          } else {
+            Linear linear = linears.get(layer.name());
+            block = linear;
+            standIn = OutputProbe.exactStandIn(linear, scratch);
+          }
+          all.put(block, standIn);
+          names.put(block, layer.name());
         }
       }
       if (all.isEmpty() || matchesWith(probe.get(), refs, all)) {
         return readers;
       }
-      for (Map.Entry<Linear, LowRankLinear> one : all.entrySet()) {
+      for (Map.Entry<Block, Block> one : all.entrySet()) {
         if (!matchesWith(probe.get(), refs, Map.of(one.getKey(), one.getValue()))) {
           readers.put(
               names.get(one.getKey()),
@@ -383,8 +499,7 @@ public final class DjlSourceModel implements SourceModel {
     return readers;
   }
 
-  private boolean matchesWith(
-      OutputProbe probe, BlockReferences refs, Map<Linear, LowRankLinear> swaps) {
+  private boolean matchesWith(OutputProbe probe, BlockReferences refs, Map<Block, Block> swaps) {
     OutputProbe.swap(model, refs, swaps);
     try {
       return probe.matches();
@@ -398,16 +513,25 @@ public final class DjlSourceModel implements SourceModel {
    * model must reproduce.
    */
   private Optional<OutputProbe> probeWithDenseProducts(
-      Map<String, LowRankFactors> factors, NDManager scratch) {
+      Map<String, LowRankFactors> factors, Map<String, ConvForm> forms, NDManager scratch) {
     Map<NDArray, float[]> saved = new LinkedHashMap<>();
     try {
       for (Map.Entry<String, LowRankFactors> e : factors.entrySet()) {
-        NDArray weight = linears.get(e.getKey()).getParameters().get("weight").getArray();
+        Conv2d conv = convs.get(e.getKey());
+        Block block = conv != null ? conv : linears.get(e.getKey());
+        NDArray weight = block.getParameters().get("weight").getArray();
         if (weight.getDataType() != DataType.FLOAT32) {
           return Optional.empty();
         }
+        FloatMatrix product =
+            conv != null
+                ? DjlConvolutions.channelProduct(
+                    DjlConvolutions.geometry(conv),
+                    forms.getOrDefault(e.getKey(), ConvForm.CHANNEL),
+                    e.getValue())
+                : e.getValue().product();
         saved.put(weight, weight.toFloatArray());
-        weight.set(FloatBuffer.wrap(e.getValue().product().data()));
+        weight.set(FloatBuffer.wrap(product.data()));
       }
       return OutputProbe.create(model, scratch);
     } finally {
@@ -432,23 +556,29 @@ public final class DjlSourceModel implements SourceModel {
     }
   }
 
-  private static Layer describe(LinearSites.Site site, BlockReferences refs) {
-    Linear linear = site.block();
+  private static Layer describe(String name, Linear linear, BlockReferences refs) {
     if (linear instanceof LowRankLinear low) {
-      return Layer.linear(
-              site.name(), (int) low.getUnits(), (int) low.getInFeatures(), low.hasBias())
+      return Layer.linear(name, (int) low.getUnits(), (int) low.getInFeatures(), low.hasBias())
           .withLowRank(low.getRank());
     }
     Parameter weight = linear.getParameters().get("weight");
     Shape shape = weight.isInitialized() ? weight.getArray().getShape() : weight.getShape();
     boolean bias = linear.getParameters().contains("bias");
-    Layer layer = Layer.linear(site.name(), (int) shape.get(0), (int) shape.get(1), bias);
+    Layer layer = Layer.linear(name, (int) shape.get(0), (int) shape.get(1), bias);
     if (linear.getClass() != Linear.class) {
       return layer.withIneligible(
           "it is a "
               + linear.getClass().getName()
               + ", a subclass of Linear whose forward lowrank does not know");
     }
-    return refs.obstacle(linear, LowRankLinear.class).map(layer::withIneligible).orElse(layer);
+    return obstacle(layer, linear, LowRankLinear.class, refs);
+  }
+
+  private static Layer obstacle(
+      Layer layer, Block block, Class<?> replacement, BlockReferences refs) {
+    if (!layer.factorizable()) {
+      return layer;
+    }
+    return refs.obstacle(block, replacement).map(layer::withIneligible).orElse(layer);
   }
 }

@@ -73,6 +73,21 @@ public final class TorchScriptFixtures {
   private TorchScriptFixtures() {}
 
   /**
+   * Returns the layers that are {@code nn.Linear} modules, the ones fixtures.json lists: not the
+   * convolutions and attention projections lowrank lists too.
+   *
+   * @param layers a model's layers
+   * @return its linear modules, in order
+   */
+  public static List<dev.lowrank.format.Layer> linearModules(
+      List<dev.lowrank.format.Layer> layers) {
+    return layers.stream()
+        .filter(l -> l.kind() == dev.lowrank.format.LayerKind.LINEAR)
+        .filter(l -> !l.name().matches(".*\\.in_proj_[qkv]"))
+        .toList();
+  }
+
+  /**
    * Returns every fixture, in fixtures.json order.
    *
    * @return the fixtures

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lowrank.format.ConvGeometry;
 import dev.lowrank.format.Layer;
+import dev.lowrank.format.LayerKind;
 import dev.lowrank.format.ModelFormats;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.format.torchscript.TorchScriptFixtures.Fixture;
@@ -39,7 +41,7 @@ class TorchScriptReadTest {
     try (SourceModel m = ModelFormats.open(f.copyTo(dir))) {
       assertEquals("torchscript", m.format().name());
       assertEquals(f.parameters(), m.parameterCount(), "named_parameters() count");
-      List<Layer> layers = m.layers();
+      List<Layer> layers = TorchScriptFixtures.linearModules(m.layers());
       assertEquals(
           f.layers().stream().map(FixtureLayer::name).toList(),
           layers.stream().map(Layer::name).toList());
@@ -58,9 +60,10 @@ class TorchScriptReadTest {
   @MethodSource("fixtures")
   void weightsAreReadWithTheirLayout(Fixture f) throws Exception {
     try (SourceModel m = ModelFormats.open(f.copyTo(dir))) {
+      List<Layer> linears = TorchScriptFixtures.linearModules(m.layers());
       for (int i = 0; i < f.layers().size(); i++) {
         FixtureLayer want = f.layers().get(i);
-        FloatMatrix w = m.readWeight(m.layers().get(i));
+        FloatMatrix w = m.readWeight(linears.get(i));
         assertEquals(want.outFeatures(), w.rows());
         assertEquals(want.inFeatures(), w.cols());
         double sum = 0;
@@ -82,26 +85,29 @@ class TorchScriptReadTest {
     String traced = f.kind().equals("traced") ? "traced" : "scripted";
     switch (f.model()) {
       case "transformer" -> {
-        for (int l = 0; l < 2; l++) {
-          String layer = "enc.layers." + l;
-          String reader = layer + " (TransformerEncoderLayer)";
-          if (traced.equals("scripted")) {
-            String encoder = l == 0 ? "enc (TransformerEncoder), " : "";
-            expected.put(
-                layer + ".self_attn.out_proj",
-                "weight read directly by "
-                    + encoder
-                    + reader
-                    + ", "
-                    + layer
-                    + ".self_attn (MultiheadAttention)");
-            expected.put(layer + ".linear1", "weight read directly by " + encoder + reader);
-            expected.put(layer + ".linear2", "weight read directly by " + encoder + reader);
-          } else {
-            // The traced eval-mode layer is one fused op fed with all three weights.
-            expected.put(layer + ".self_attn.out_proj", "weight read directly by " + reader);
-            expected.put(layer + ".linear1", "weight read directly by " + reader);
-            expected.put(layer + ".linear2", "weight read directly by " + reader);
+        // Scripted: lowrank writes the attention forward and the encoders' regular path, so
+        // every layer of the encoder may be factorized. Traced in eval mode: each layer is one
+        // fused op fed with all the weights.
+        if (traced.equals("traced")) {
+          for (int l = 0; l < 2; l++) {
+            String layer = "enc.layers." + l;
+            String fused =
+                layer
+                    + " (TransformerEncoderLayer), whose traced forward calls"
+                    + " torch._transformer_encoder_layer_fwd (PyTorch's fused encoder path, baked in"
+                    + " when the model was traced; script the model with torch.jit.script to"
+                    + " compress these layers)";
+            String noForward =
+                "class MultiheadAttention has no forward (a traced model: its caller computes the"
+                    + " attention with the weights inline); script the model (torch.jit.script) to"
+                    + " compress it; in_proj_weight read directly by "
+                    + fused;
+            for (String p : List.of("q", "k", "v")) {
+              expected.put(layer + ".self_attn.in_proj_" + p, noForward);
+            }
+            expected.put(layer + ".self_attn.out_proj", "weight read directly by " + fused);
+            expected.put(layer + ".linear1", "weight read directly by " + fused);
+            expected.put(layer + ".linear2", "weight read directly by " + fused);
           }
         }
       }
@@ -128,6 +134,56 @@ class TorchScriptReadTest {
                   Collectors.toMap(
                       Layer::name, l -> l.ineligible().get(), (a, b) -> a, LinkedHashMap::new));
       assertEquals(expected, actual);
+    }
+  }
+
+  /** Convolutions and attention projections are layers of their own kinds, in module order. */
+  @ParameterizedTest
+  @MethodSource("fixtures")
+  void convolutionsAndProjectionsAreListed(Fixture f) throws Exception {
+    try (SourceModel m = ModelFormats.open(f.copyTo(dir))) {
+      List<String> names = m.layers().stream().map(Layer::name).toList();
+      switch (f.model()) {
+        case "cnn" -> {
+          assertEquals(List.of("conv1", "conv2", "fc1", "fc2"), names);
+          Layer conv2 = m.layers().get(1);
+          assertEquals(LayerKind.CONV2D, conv2.kind());
+          assertEquals(Optional.of(ConvGeometry.of(32, 16, 3, 3, 1, 1)), conv2.conv());
+          assertEquals("32x144", conv2.shape(), "the channel form C_out x C_in kh kw");
+          assertEquals(32 * 144 + 32, conv2.parameters());
+          assertTrue(conv2.factorizable(), conv2.toString());
+          FloatMatrix w = m.readWeight(conv2);
+          assertEquals(32, w.rows());
+          assertEquals(144, w.cols());
+        }
+        case "transformer" -> {
+          assertEquals(
+              List.of(
+                  "embed",
+                  "enc.layers.0.self_attn.in_proj_q",
+                  "enc.layers.0.self_attn.in_proj_k",
+                  "enc.layers.0.self_attn.in_proj_v",
+                  "enc.layers.0.self_attn.out_proj",
+                  "enc.layers.0.linear1",
+                  "enc.layers.0.linear2",
+                  "enc.layers.1.self_attn.in_proj_q",
+                  "enc.layers.1.self_attn.in_proj_k",
+                  "enc.layers.1.self_attn.in_proj_v",
+                  "enc.layers.1.self_attn.out_proj",
+                  "enc.layers.1.linear1",
+                  "enc.layers.1.linear2",
+                  "fc",
+                  "head"),
+              names);
+          Layer q = m.layers().get(1);
+          assertEquals(LayerKind.LINEAR, q.kind());
+          assertEquals("32x32", q.shape());
+          assertTrue(q.hasBias(), "a third of in_proj_bias");
+          assertEquals(32 * 32 + 32, q.parameters());
+        }
+        default ->
+            assertEquals(f.layers().stream().map(FixtureLayer::name).toList(), names, f.toString());
+      }
     }
   }
 

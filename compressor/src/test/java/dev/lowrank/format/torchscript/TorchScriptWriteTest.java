@@ -149,9 +149,9 @@ class TorchScriptWriteTest {
                       Map.of(
                           "enc.layers.0.linear1",
                           new LowRankFactors(FloatMatrix.zeros(2, 32), FloatMatrix.zeros(64, 2))),
+                      Map.of("enc.layers.0.linear1", dev.lowrank.format.ConvForm.CHANNEL),
                       TestCompression.bytes(TestCompression.manifest(m, ok))));
-      assertTrue(
-          e.getMessage().contains("must stay dense: weight read directly by"), e.getMessage());
+      assertTrue(e.getMessage().contains("which is no convolution"), e.getMessage());
       e =
           assertThrows(
               IllegalArgumentException.class,
@@ -182,6 +182,23 @@ class TorchScriptWriteTest {
     }
     assertArrayEquals(original, Files.readAllBytes(in));
     assertEquals(Set.of("transformer_scripted.pt"), files());
+    Path edge = TorchScriptFixtures.get("edge_scripted.pt").copyTo(dir);
+    try (SourceModel m = ModelFormats.open(edge)) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  m.write(
+                      out,
+                      Map.of(
+                          "proj",
+                          new LowRankFactors(FloatMatrix.zeros(2, 32), FloatMatrix.zeros(32, 2))),
+                      TestCompression.bytes(
+                          TestCompression.manifest(m, TestCompression.factors(m, 4, n -> false)))));
+      assertTrue(
+          e.getMessage().contains("must stay dense: weight read directly by"), e.getMessage());
+    }
+    assertEquals(Set.of("transformer_scripted.pt", "edge_scripted.pt"), files());
   }
 
   @Test
@@ -194,8 +211,9 @@ class TorchScriptWriteTest {
     }
     try (SourceModel m = ModelFormats.open(out)) {
       assertEquals(
-          List.of(OptionalInt.of(8), OptionalInt.of(8)),
-          m.layers().stream().map(Layer::lowRank).toList());
+          List.of(OptionalInt.of(8), OptionalInt.of(8), OptionalInt.of(8), OptionalInt.of(8)),
+          m.layers().stream().map(Layer::lowRank).toList(),
+          "conv1, conv2, fc1, fc2");
     }
     assertEquals(Set.of("cnn_traced.pt", "out.pt"), files());
   }

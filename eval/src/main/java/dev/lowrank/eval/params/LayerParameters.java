@@ -1,5 +1,6 @@
 package dev.lowrank.eval.params;
 
+import dev.lowrank.format.ConvForm;
 import dev.lowrank.format.Layer;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -47,6 +48,28 @@ public record LayerParameters(Layer layer, Optional<Layer> compressedLayer) {
    */
   public OptionalInt rank() {
     return compressedLayer.map(Layer::lowRank).orElse(OptionalInt.empty());
+  }
+
+  /**
+   * Returns the form of the compressed convolution's factors.
+   *
+   * @return channel or spatial, empty for a linear layer or a dense one
+   */
+  public Optional<ConvForm> form() {
+    return compressedLayer.flatMap(Layer::form);
+  }
+
+  /**
+   * Returns the rank as tables show it: the rank, followed by the form of a convolution's factors.
+   *
+   * @return e.g. {@code 16} or {@code 16 spatial}, empty when dense
+   */
+  public Optional<String> rankLabel() {
+    OptionalInt r = rank();
+    if (r.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(r.getAsInt() + form().map(f -> " " + f.label()).orElse(""));
   }
 
   /**

@@ -1,9 +1,13 @@
 package dev.lowrank.format.torchscript.internal;
 
+import dev.lowrank.format.ConvForm;
+import dev.lowrank.format.ConvGeometry;
 import dev.lowrank.format.Layer;
+import dev.lowrank.format.LayerKind;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormat;
-import dev.lowrank.format.torchscript.internal.ModelAnalysis.LinearModule;
+import dev.lowrank.format.torchscript.internal.ModelAnalysis.ProjectionSite;
+import dev.lowrank.format.torchscript.internal.ModelAnalysis.Site;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyObject;
 import dev.lowrank.format.torchscript.internal.zip.ZipEntryInfo;
 import dev.lowrank.format.torchscript.internal.zip.ZipWriter;
@@ -21,14 +25,17 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 
 /**
- * Writes a copy of an archive in which chosen linear layers hold two factors: each such module gets
- * the parameters {@code lowrank_a} (r x m) and {@code lowrank_b} (n x r) instead of {@code weight},
- * its bias unchanged, and a class whose forward is {@code torch.linear(torch.linear(x, A), B,
- * bias)}.
+ * Writes a copy of an archive in which chosen layers hold two factors: each linear module gets the
+ * parameters {@code lowrank_a} (r x m) and {@code lowrank_b} (n x r) instead of {@code weight}, its
+ * bias unchanged, and a class whose forward is {@code torch.linear(torch.linear(x, A), B, bias)};
+ * each convolution gets the two kernels of its form and a forward of two chained {@code conv2d}
+ * calls; each attention module with a factorized projection gets the factors of that projection and
+ * a forward of lowrank's (see {@link RewritePlan}).
  *
  * <p>Everything else is copied as it was, storages streamed byte for byte. Classes that must
  * declare a new child type are edited in place when all their instances agree, and cloned under a
@@ -40,27 +47,33 @@ final class ArchiveRewriter {
   private final ModelFormat format;
   private final TorchScriptArchive archive;
   private final ModelAnalysis analysis;
-  private final Map<String, LinearModule> layers;
+  private final Map<String, Site> layers;
 
   ArchiveRewriter(
       ModelFormat format,
       TorchScriptArchive archive,
       ModelAnalysis analysis,
-      Map<String, LinearModule> layers) {
+      Map<String, Site> layers) {
     this.format = format;
     this.archive = archive;
     this.analysis = analysis;
     this.layers = layers;
   }
 
-  void write(Path output, Map<String, LowRankFactors> factors, byte[] manifest)
+  void write(
+      Path output,
+      Map<String, LowRankFactors> factors,
+      Map<String, ConvForm> forms,
+      byte[] manifest)
       throws IOException, ModelFileException {
     if (OutputFiles.sameFile(output, archive.path())) {
       throw new IllegalArgumentException(
           "The output " + output + " is the input; write the compressed model to another file");
     }
-    Map<PyObject, Factorized> chosen = choose(factors);
-    RewritePlan plan = new RewritePlan(archive, analysis, chosen);
+    Map<PyObject, Factorized> chosen = new IdentityHashMap<>();
+    Map<PyObject, Map<String, Factorized>> projections = new IdentityHashMap<>();
+    choose(factors, forms, chosen, projections);
+    RewritePlan plan = new RewritePlan(archive, analysis, chosen, projections);
     try {
       OutputFiles.writeFile(
           output,
@@ -70,7 +83,7 @@ final class ArchiveRewriter {
               writeArchive(ch, plan, manifest);
               ch.force(true);
             }
-            verify(tmp, chosen);
+            verify(tmp, factors, forms);
           });
     } catch (ModelFileException e) {
       throw e;
@@ -79,13 +92,29 @@ final class ArchiveRewriter {
     }
   }
 
-  /** A layer to factorize: its module and the factors it gets. */
-  record Factorized(LinearModule module, LowRankFactors factors) {}
+  /**
+   * A layer to factorize: its site, the factors it gets and, for a convolution, their form.
+   *
+   * @param site the layer
+   * @param factors the factors (of the form's matrix for a convolution)
+   * @param form the convolution form, {@link ConvForm#CHANNEL} for other layers
+   */
+  record Factorized(Site site, LowRankFactors factors, ConvForm form) {}
 
-  private Map<PyObject, Factorized> choose(Map<String, LowRankFactors> factors) {
-    Map<PyObject, Factorized> chosen = new IdentityHashMap<>();
+  private void choose(
+      Map<String, LowRankFactors> factors,
+      Map<String, ConvForm> forms,
+      Map<PyObject, Factorized> chosen,
+      Map<PyObject, Map<String, Factorized>> projections) {
+    for (String name : forms.keySet()) {
+      Site m = layers.get(name);
+      if (m == null || m.layer().kind() != LayerKind.CONV2D) {
+        throw new IllegalArgumentException(
+            "A form is given for '" + name + "', which is no convolution of " + archive.path());
+      }
+    }
     for (Map.Entry<String, LowRankFactors> e : factors.entrySet()) {
-      LinearModule m = layers.get(e.getKey());
+      Site m = layers.get(e.getKey());
       if (m == null) {
         throw new IllegalArgumentException(
             "No linear layer named '" + e.getKey() + "' in " + archive.path());
@@ -99,8 +128,16 @@ final class ArchiveRewriter {
         throw new IllegalArgumentException(
             "Layer " + l.name() + " must stay dense: " + l.ineligible().get());
       }
+      ConvForm form = forms.getOrDefault(l.name(), ConvForm.CHANNEL);
+      int rows = l.outFeatures();
+      int cols = l.inFeatures();
+      if (l.conv().isPresent()) {
+        ConvGeometry g = l.conv().get();
+        rows = form.rows(g);
+        cols = form.cols(g);
+      }
       LowRankFactors f = e.getValue();
-      if (f.a().cols() != l.inFeatures() || f.b().rows() != l.outFeatures() || f.rank() < 1) {
+      if (f.a().cols() != cols || f.b().rows() != rows || f.rank() < 1) {
         throw new IllegalArgumentException(
             "Factors of "
                 + l.name()
@@ -109,17 +146,24 @@ final class ArchiveRewriter {
                 + " and B "
                 + f.b().shape()
                 + "; the layer needs A r x "
-                + l.inFeatures()
+                + cols
                 + " and B "
-                + l.outFeatures()
-                + " x r");
+                + rows
+                + " x r"
+                + (l.conv().isPresent() ? " (" + form.label() + " form)" : ""));
       }
       if (!f.a().isFinite() || !f.b().isFinite()) {
         throw new IllegalArgumentException("Factors of " + l.name() + " hold NaN or infinity");
       }
-      chosen.put(m.node().object(), new Factorized(m, f));
+      Factorized chosenOne = new Factorized(m, f, form);
+      if (m instanceof ProjectionSite p) {
+        projections
+            .computeIfAbsent(m.node().object(), k -> new LinkedHashMap<>())
+            .put(p.projection().name(), chosenOne);
+      } else {
+        chosen.put(m.node().object(), chosenOne);
+      }
     }
-    return chosen;
   }
 
   private void writeArchive(FileChannel ch, RewritePlan plan, byte[] manifest)
@@ -163,30 +207,34 @@ final class ArchiveRewriter {
   }
 
   /** Reads the written file back and checks that it holds what was asked for. */
-  private void verify(Path written, Map<PyObject, Factorized> chosen) {
-    Map<String, Integer> ranks = new LinkedHashMap<>();
+  private void verify(
+      Path written, Map<String, LowRankFactors> factors, Map<String, ConvForm> forms) {
     long expected = analysis.parameterCount();
-    for (Factorized f : chosen.values()) {
-      Layer l = f.module().layer();
-      ranks.put(l.name(), f.factors().rank());
-      expected += f.factors().parameters() - (long) l.outFeatures() * l.inFeatures();
+    for (Map.Entry<String, LowRankFactors> f : factors.entrySet()) {
+      Layer l = layers.get(f.getKey()).layer();
+      expected += f.getValue().parameters() - (long) l.outFeatures() * l.inFeatures();
     }
     try (TorchScriptModel back = TorchScriptModel.open(format, written)) {
-      List<Layer> before = analysis.linears().stream().map(LinearModule::layer).toList();
+      List<Layer> before = analysis.sites().stream().map(Site::layer).toList();
       List<Layer> after = back.layers();
       boolean ok = before.size() == after.size() && back.parameterCount() == expected;
       for (int i = 0; ok && i < before.size(); i++) {
         Layer b = before.get(i);
         Layer a = after.get(i);
-        Integer r = ranks.get(b.name());
+        LowRankFactors f = factors.get(b.name());
         ok =
-            r == null
+            f == null
                 ? a.equals(b)
                 : a.name().equals(b.name())
+                    && a.kind() == b.kind()
                     && a.outFeatures() == b.outFeatures()
                     && a.inFeatures() == b.inFeatures()
                     && a.hasBias() == b.hasBias()
-                    && a.lowRank().equals(OptionalInt.of(r));
+                    && a.conv().equals(b.conv())
+                    && a.lowRank().equals(OptionalInt.of(f.rank()))
+                    && (b.conv().isEmpty()
+                        || a.form()
+                            .equals(Optional.of(forms.getOrDefault(b.name(), ConvForm.CHANNEL))));
       }
       if (!ok) {
         throw new IllegalStateException(

@@ -46,7 +46,9 @@ final class TensorLayout {
   }
 
   /**
-   * Reads a 2-D floating tensor as an n x m float32 matrix.
+   * Reads a floating tensor of two or more dimensions as a float32 matrix: its first axis the rows,
+   * the others flattened in row-major order into the columns (a convolution's kernel {@code C_out x
+   * C_in x kh x kw} becomes its channel form {@code C_out x (C_in kh kw)}).
    *
    * @param zip the archive
    * @param entry the storage entry
@@ -60,11 +62,15 @@ final class TensorLayout {
     long[] size = t.size();
     long[] stride = t.stride();
     DType dtype = t.storage().dtype();
-    if (size.length != 2 || !dtype.floating()) {
-      throw new IllegalArgumentException("Not a 2-D floating tensor: " + t);
+    if (size.length < 2 || !dtype.floating()) {
+      throw new IllegalArgumentException("Not a floating tensor of 2 or more dimensions: " + t);
     }
     int n = Math.toIntExact(size[0]);
-    int m = Math.toIntExact(size[1]);
+    long colsLong = 1;
+    for (int d = 1; d < size.length; d++) {
+      colsLong = Math.multiplyExact(colsLong, size[d]);
+    }
+    int m = Math.toIntExact(colsLong);
     float[] out = new float[Math.multiplyExact(n, m)];
     long needed = elementsNeeded(t);
     if (needed == 0) {
@@ -84,12 +90,25 @@ final class TensorLayout {
       buf = zip.readRange(entry, first * bytes, (int) (span * bytes));
     }
     buf.order(order);
+    int dims = size.length;
+    long[] index = new long[dims];
     int k = 0;
     for (int i = 0; i < n; i++) {
-      long row = i * stride[0];
+      java.util.Arrays.fill(index, 0);
+      long base = i * stride[0];
+      long at = base;
       for (int j = 0; j < m; j++) {
-        int at = (int) ((row + j * stride[1]) * bytes);
-        out[k++] = read(buf, at, dtype);
+        out[k++] = read(buf, (int) (at * bytes), dtype);
+        // Odometer over axes 1..dims-1, last axis fastest.
+        for (int d = dims - 1; d >= 1; d--) {
+          index[d]++;
+          at += stride[d];
+          if (index[d] < size[d]) {
+            break;
+          }
+          at -= index[d] * stride[d];
+          index[d] = 0;
+        }
       }
     }
     return FloatMatrix.wrap(n, m, out);

@@ -1,11 +1,12 @@
 package dev.lowrank.format.torchscript.internal;
 
+import dev.lowrank.format.ConvForm;
 import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormat;
 import dev.lowrank.format.ModelRunner;
 import dev.lowrank.format.SourceModel;
-import dev.lowrank.format.torchscript.internal.ModelAnalysis.LinearModule;
+import dev.lowrank.format.torchscript.internal.ModelAnalysis.Site;
 import dev.lowrank.format.torchscript.internal.pickle.PyValue.PyTensor;
 import dev.lowrank.format.torchscript.internal.zip.ZipEntryInfo;
 import dev.lowrank.linalg.FloatMatrix;
@@ -14,6 +15,7 @@ import dev.lowrank.runtime.ManifestFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,16 +23,17 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A TorchScript archive opened as a {@link SourceModel}: its linear layers in {@code
- * named_modules()} order, weights read one at a time from their storages, and {@link #write}
- * producing a new archive in which the chosen layers hold two factors.
+ * A TorchScript archive opened as a {@link SourceModel}: its linear layers, convolutions and
+ * attention projections in {@code named_modules()} order, weights read one at a time from their
+ * storages, and {@link #write} producing a new archive in which the chosen layers hold two factors
+ * (convolutions in either {@link ConvForm}).
  */
 public final class TorchScriptModel implements SourceModel {
 
   private final ModelFormat format;
   private final TorchScriptArchive archive;
   private final ModelAnalysis analysis;
-  private final Map<String, LinearModule> byName = new LinkedHashMap<>();
+  private final Map<String, Site> byName = new LinkedHashMap<>();
   private final List<Layer> layers;
 
   private TorchScriptModel(ModelFormat format, TorchScriptArchive archive)
@@ -38,10 +41,10 @@ public final class TorchScriptModel implements SourceModel {
     this.format = format;
     this.archive = archive;
     this.analysis = ModelAnalysis.of(archive);
-    for (LinearModule l : analysis.linears()) {
+    for (Site l : analysis.sites()) {
       byName.put(l.layer().name(), l);
     }
-    this.layers = analysis.linears().stream().map(LinearModule::layer).toList();
+    this.layers = analysis.sites().stream().map(Site::layer).toList();
   }
 
   /**
@@ -88,7 +91,7 @@ public final class TorchScriptModel implements SourceModel {
 
   @Override
   public FloatMatrix readWeight(Layer layer) throws ModelFileException {
-    LinearModule l = module(layer);
+    Site l = module(layer);
     if (l.weight().isEmpty()) {
       throw new IllegalArgumentException(
           "Layer " + layer.name() + " is already factorized; it has no dense weight to read");
@@ -104,8 +107,8 @@ public final class TorchScriptModel implements SourceModel {
     return m;
   }
 
-  private LinearModule module(Layer layer) {
-    LinearModule l = byName.get(layer.name());
+  private Site module(Layer layer) {
+    Site l = byName.get(layer.name());
     if (l == null) {
       throw new IllegalArgumentException(
           "No linear layer named '"
@@ -115,6 +118,11 @@ public final class TorchScriptModel implements SourceModel {
               + "; use a layer from layers()");
     }
     return l;
+  }
+
+  @Override
+  public Set<ConvForm> convForms(Layer layer) {
+    return EnumSet.allOf(ConvForm.class);
   }
 
   /**
@@ -134,7 +142,17 @@ public final class TorchScriptModel implements SourceModel {
   @Override
   public void write(Path output, Map<String, LowRankFactors> factors, byte[] manifest)
       throws IOException, ModelFileException {
-    new ArchiveRewriter(format, archive, analysis, byName).write(output, factors, manifest);
+    write(output, factors, Map.of(), manifest);
+  }
+
+  @Override
+  public void write(
+      Path output,
+      Map<String, LowRankFactors> factors,
+      Map<String, ConvForm> forms,
+      byte[] manifest)
+      throws IOException, ModelFileException {
+    new ArchiveRewriter(format, archive, analysis, byName).write(output, factors, forms, manifest);
   }
 
   @Override

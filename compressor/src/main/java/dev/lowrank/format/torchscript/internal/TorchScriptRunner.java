@@ -78,19 +78,28 @@ final class TorchScriptRunner implements ModelRunner {
    * Writes the instrumented copy and loads it.
    *
    * @param archive the opened archive
-   * @param layers every linear layer by name
+   * @param sites every layer by name
    * @param names the layers whose inputs to report
    * @return the runner
    * @throws ModelFileException if the copy cannot be written or PyTorch cannot load it
    * @throws IllegalArgumentException if a name is not a linear layer of the model
    */
   static TorchScriptRunner open(
-      TorchScriptArchive archive, Map<String, LinearModule> layers, Set<String> names)
+      TorchScriptArchive archive, Map<String, ModelAnalysis.Site> sites, Set<String> names)
       throws ModelFileException {
+    // Only plain linear modules are observed and replaced; the other sites (convolutions,
+    // attention projections) run as they are.
+    Map<String, LinearModule> layers = new LinkedHashMap<>();
+    sites.forEach(
+        (name, site) -> {
+          if (site instanceof LinearModule l) {
+            layers.put(name, l);
+          }
+        });
     List<LinearModule> chosen = new ArrayList<>();
     List<String> order = new ArrayList<>();
     for (String name : names) {
-      if (!layers.containsKey(name)) {
+      if (!sites.containsKey(name)) {
         throw new IllegalArgumentException(
             "'" + name + "' is not a linear layer of " + archive.path());
       }
@@ -249,6 +258,12 @@ final class TorchScriptRunner implements ModelRunner {
       }
     }
     return Tensor.ofFloats(name, a.getShape().getShape(), values);
+  }
+
+  @Override
+  public boolean replaces(String layer) {
+    LinearModule l = layers.get(layer);
+    return l != null && l.weight().isPresent() && weights.containsKey(layer + ".weight");
   }
 
   @Override

@@ -59,6 +59,10 @@ public final class JsonReportWriter implements ReportWriter {
       JsonObject o = new JsonObject();
       o.addProperty("name", l.name());
       o.add("shape", shape(l.layer().outFeatures(), l.layer().inFeatures()));
+      o.addProperty("kind", l.layer().kind().label());
+      o.add(
+          "form",
+          l.form().<JsonElement>map(f -> new JsonPrimitive(f.label())).orElse(JsonNull.INSTANCE));
       o.addProperty("original", l.original());
       o.add(
           "compressed",

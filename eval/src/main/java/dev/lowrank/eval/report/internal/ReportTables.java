@@ -190,10 +190,10 @@ final class ReportTables {
     for (LayerParameters l : layers) {
       List<String> cells = new ArrayList<>();
       cells.add(l.name());
-      cells.add(l.layer().shape());
+      cells.add(l.layer().describe());
       cells.add(Fmt.count(l.original()));
       cells.add(l.compressed().isPresent() ? Fmt.count(l.compressed().getAsLong()) : Table.NONE);
-      cells.add(l.rank().isPresent() ? Integer.toString(l.rank().getAsInt()) : "dense");
+      cells.add(l.rankLabel().orElse("dense"));
       cells.add(Fmt.share(l.ratio()));
       if (notes) {
         cells.add(l.note().orElse(""));

@@ -14,8 +14,10 @@ import java.util.Set;
  * the method uses them:
  *
  * <ul>
- *   <li>a <em>weight read</em>: {@code X.weight} where {@code X} is such a value, with the path of
- *       {@code X} relative to {@code self};
+ *   <li>a <em>weight read</em>: {@code X.weight} (or one of the attention weights {@code
+ *       X.in_proj_weight}, {@code X.q_proj_weight}, {@code X.k_proj_weight}, {@code
+ *       X.v_proj_weight}) where {@code X} is such a value, with the path of {@code X} relative to
+ *       {@code self};
  *   <li>an <em>escape</em>: such a value used other than by reading an attribute, calling a method
  *       on it, aliasing it or indexing it with {@code getattr} (passed to a function, returned, put
  *       in a tuple, subscripted), after which lowrank cannot follow it;
@@ -38,6 +40,10 @@ public record MethodScan(
     Set<String> mentions) {
 
   private static final int MAX_ALIASES = 100;
+
+  /** The attributes whose reads are weight reads: a layer's and an attention module's weights. */
+  public static final Set<String> WEIGHT_NAMES =
+      Set.of("weight", "in_proj_weight", "q_proj_weight", "k_proj_weight", "v_proj_weight");
 
   private static final Set<String> KEYWORDS =
       Set.of(
@@ -151,8 +157,15 @@ public record MethodScan(
         List<Token> t = line.tokens();
         scanStatement(t);
         for (int w = 1; w < t.size(); w++) {
-          if (t.get(w).isName("weight") && t.get(w - 1).isOp(".") && !examined.contains(w)) {
-            unresolved.add("'.weight' read on a value lowrank cannot follow in " + method.name());
+          if (t.get(w).kind() == Token.Kind.NAME
+              && WEIGHT_NAMES.contains(t.get(w).text())
+              && t.get(w - 1).isOp(".")
+              && !examined.contains(w)) {
+            unresolved.add(
+                "'."
+                    + t.get(w).text()
+                    + "' read on a value lowrank cannot follow in "
+                    + method.name());
           }
         }
       }
@@ -359,11 +372,12 @@ public record MethodScan(
           at += 2;
           return new Chain(Ref.OPAQUE, at, called);
         }
-        if (record && name.equals("weight")) {
+        if (record && WEIGHT_NAMES.contains(name)) {
           examined.add(at + 1);
           weightReads.addAll(ref.paths());
           if (ref.unknownModule() || !ref.moduleLike()) {
-            unresolved.add("'.weight' read on a value lowrank cannot follow in " + method.name());
+            unresolved.add(
+                "'." + name + "' read on a value lowrank cannot follow in " + method.name());
           }
         }
         ref = ref.append(name);

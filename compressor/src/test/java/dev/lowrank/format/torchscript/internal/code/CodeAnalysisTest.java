@@ -217,4 +217,120 @@ class CodeAnalysisTest {
             "__torch__.X"));
     assertEquals("\"a\\\"b\\\\\"", CodeText.quote("a\"b\\"));
   }
+
+  private static ClassDef conv(String forward, String... helper) throws CodeException {
+    String text =
+        HEADER
+            + "  def forward(self: __torch__.M,\n    input: Tensor) -> Tensor:\n    "
+            + forward.replace("\n", "\n    ")
+            + "\n"
+            + (helper.length == 0
+                ? ""
+                : "  def _conv_forward(self: __torch__.M,\n    input: Tensor,\n    weight: Tensor,\n"
+                    + "    bias: Optional[Tensor]) -> Tensor:\n    "
+                    + String.join("\n    ", helper)
+                    + "\n");
+    return CodeParser.parse("archive/code/__torch__.py", "__torch__", text).classes().get(0);
+  }
+
+  @Test
+  void recognizesScriptedAndTracedConvolutions() throws Exception {
+    ClassDef scripted =
+        conv(
+            "weight = self.weight\nbias = self.bias\n_0 = (self)._conv_forward(input, weight, bias, )\n"
+                + "return _0",
+            "_1 = torch.conv2d(input, weight, bias, [2, 1], [1, 2], [1, 1])",
+            "return _1");
+    ForwardShape.Conv c = ForwardShape.conv(scripted).orElseThrow();
+    assertEquals("weight", c.weight());
+    assertEquals(Optional.of("bias"), c.bias());
+    assertEquals(List.of(2, 1), List.of(c.stride()[0], c.stride()[1]));
+    assertEquals(List.of(1, 2), List.of(c.padding()[0], c.padding()[1]));
+    assertEquals(1, c.groups());
+
+    ClassDef traced =
+        conv(
+            "_0 = torch._convolution(input, self.weight, None, [1, 1], [0, 0], [2, 2], False,"
+                + " [0, 0], 4, False, True, True, True)\nreturn _0");
+    ForwardShape.Conv t = ForwardShape.conv(traced).orElseThrow();
+    assertEquals(Optional.empty(), t.bias());
+    assertEquals(4, t.groups());
+    assertEquals(2, t.dilation()[0]);
+
+    // A padding mode pads first: not the plain convolution.
+    ClassDef reflect =
+        conv(
+            "_0 = (self)._conv_forward(input, self.weight, self.bias, )\nreturn _0",
+            "_1 = torch.pad(input, [1, 1, 1, 1], \"reflect\")",
+            "return torch.conv2d(_1, weight, bias, [1, 1], [0, 0], [1, 1])");
+    assertTrue(ForwardShape.conv(reflect).isEmpty());
+    // Transposed convolutions and string padding are not either.
+    assertTrue(
+        ForwardShape.conv(
+                conv(
+                    "return torch._convolution(input, self.weight, None, [1, 1], [0, 0], [1, 1],"
+                        + " True, [0, 0], 1, False, True, True, True)"))
+            .isEmpty());
+    assertTrue(
+        ForwardShape.conv(
+                conv(
+                    "return torch.conv2d(input, self.weight, self.bias, [1, 1], \"same\", [1, 1])"))
+            .isEmpty());
+  }
+
+  @Test
+  void recognizesTheFactorizedConvolutionLowrankWrites() throws Exception {
+    MethodDef forward =
+        method(
+            "x: Tensor",
+            "_lr_hidden = torch.conv2d(x, self.lowrank_a, None, [2, 1], [1, 0], [1, 1])",
+            "return torch.conv2d(_lr_hidden, self.lowrank_b, self.bias, [1, 3], [0, 2], [1, 1])");
+    ForwardShape.LowRankConv low = ForwardShape.lowRankConv(forward).orElseThrow();
+    assertEquals("lowrank_a", low.a());
+    assertEquals("lowrank_b", low.b());
+    assertEquals(Optional.of("bias"), low.bias());
+    assertEquals(List.of(2, 1, 1, 0, 1, 1), java.util.Arrays.stream(low.first()).boxed().toList());
+    assertEquals(List.of(1, 3, 0, 2, 1, 1), java.util.Arrays.stream(low.second()).boxed().toList());
+    // The first convolution must not add a bias.
+    assertTrue(
+        ForwardShape.lowRankConv(
+                method(
+                    "x: Tensor",
+                    "return torch.conv2d(torch.conv2d(x, self.lowrank_a, self.bias, [1, 1], [0, 0],"
+                        + " [1, 1]), self.lowrank_b, None, [1, 1], [0, 0], [1, 1])"))
+            .isEmpty());
+  }
+
+  @Test
+  void theAttentionForwardComputesEachProjectionFromItsForm() {
+    String code =
+        AttentionForward.forward(
+            List.of("  def forward(self: __torch__.X,", "    query: Tensor) -> Tensor:"),
+            List.of(
+                "self",
+                "query",
+                "key",
+                "value",
+                "key_padding_mask",
+                "need_weights",
+                "attn_mask",
+                "average_attn_weights"),
+            2,
+            true,
+            java.util.Map.of(
+                "q", AttentionForward.Mode.FACTORS,
+                "k", AttentionForward.Mode.DENSE,
+                "v", AttentionForward.Mode.FACTORS),
+            true);
+    assertTrue(
+        code.contains(
+            "_lr_pq = torch.linear(torch.linear(_lr_q, self.q_proj_lowrank_a),"
+                + " self.q_proj_lowrank_b, _lr_bias[0])"),
+        code);
+    assertTrue(
+        code.contains("_lr_pk = torch.linear(_lr_k, self.k_proj_weight, _lr_bias[1])"), code);
+    assertTrue(code.contains("_lr_out = (_lr_proj).forward(_lr_out, )"), "out_proj's own forward");
+    assertTrue(code.contains("_lr_q = torch.transpose(query, 1, 0)"), "batch first");
+    assertFalse(code.contains("in_proj_weight"), "no packed weight is read: " + code);
+  }
 }
