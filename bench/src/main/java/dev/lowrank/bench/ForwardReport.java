@@ -185,7 +185,7 @@ public final class ForwardReport {
             torchScript.add(timeFiles(dense, low, batch, rounds));
           }
         }
-      } catch (dev.lowrank.format.ModelFileException e) {
+      } catch (dev.lowrank.io.InputFileException e) {
         unavailable.add("TorchScript layer: " + e.getMessage());
       } finally {
         OutputFiles.deleteRecursively(dir);

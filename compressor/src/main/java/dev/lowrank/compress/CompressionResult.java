@@ -1,5 +1,6 @@
 package dev.lowrank.compress;
 
+import dev.lowrank.finetune.FinetuneReport;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.Optional;
  * @param layers one entry per factorizable layer, in model order
  * @param parametersOriginal every parameter of the input model
  * @param parametersCompressed every parameter of the output model
+ * @param finetune what fine-tuning did to the factors after truncation, empty when none ran
  */
 public record CompressionResult(
     String toolVersion,
@@ -28,12 +30,68 @@ public record CompressionResult(
     Map<String, String> settings,
     List<LayerResult> layers,
     long parametersOriginal,
-    long parametersCompressed) {
+    long parametersCompressed,
+    Optional<FinetuneReport> finetune) {
 
   /** Makes the collections unmodifiable. */
   public CompressionResult {
     settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
     layers = List.copyOf(layers);
+    java.util.Objects.requireNonNull(finetune, "finetune");
+  }
+
+  /**
+   * Creates the result of a truncation without fine-tuning.
+   *
+   * @param toolVersion the lowrank version that made it
+   * @param format the model format
+   * @param inputFile the input's file name, empty for an in-memory model
+   * @param inputSha256 SHA-256 of the input, empty for an in-memory model
+   * @param settings the settings used
+   * @param layers one entry per factorizable layer, in model order
+   * @param parametersOriginal every parameter of the input model
+   * @param parametersCompressed every parameter of the output model
+   */
+  public CompressionResult(
+      String toolVersion,
+      String format,
+      Optional<String> inputFile,
+      Optional<String> inputSha256,
+      Map<String, String> settings,
+      List<LayerResult> layers,
+      long parametersOriginal,
+      long parametersCompressed) {
+    this(
+        toolVersion,
+        format,
+        inputFile,
+        inputSha256,
+        settings,
+        layers,
+        parametersOriginal,
+        parametersCompressed,
+        Optional.empty());
+  }
+
+  /**
+   * Returns this result after fine-tuning: the layers' entries replaced (their errors measured on
+   * the trained factors) and the fine-tuning's report added.
+   *
+   * @param tunedLayers the layers' entries for the trained factors, in model order
+   * @param report what the fine-tuning did
+   * @return a new result
+   */
+  public CompressionResult withFinetune(List<LayerResult> tunedLayers, FinetuneReport report) {
+    return new CompressionResult(
+        toolVersion,
+        format,
+        inputFile,
+        inputSha256,
+        settings,
+        tunedLayers,
+        parametersOriginal,
+        parametersCompressed,
+        Optional.of(report));
   }
 
   /**

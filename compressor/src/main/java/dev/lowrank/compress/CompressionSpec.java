@@ -1,11 +1,13 @@
 package dev.lowrank.compress;
 
+import dev.lowrank.finetune.FinetuneSpec;
 import dev.lowrank.linalg.SvdMethod;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What to compress and how: the default rank policy, its scope, per-layer rules, the SVD method and
@@ -27,6 +29,7 @@ public final class CompressionSpec {
   private final SvdMethod svd;
   private final long seed;
   private final int threads;
+  private final FinetuneSpec finetune;
 
   private CompressionSpec(Builder b) {
     this.policy = b.policy;
@@ -35,6 +38,17 @@ public final class CompressionSpec {
     this.svd = b.svd;
     this.seed = b.seed;
     this.threads = b.threads;
+    this.finetune = b.finetune;
+  }
+
+  private CompressionSpec(CompressionSpec base, FinetuneSpec finetune) {
+    this.policy = base.policy;
+    this.scope = base.scope;
+    this.rules = base.rules;
+    this.svd = base.svd;
+    this.seed = base.seed;
+    this.threads = base.threads;
+    this.finetune = finetune;
   }
 
   /**
@@ -101,6 +115,25 @@ public final class CompressionSpec {
   }
 
   /**
+   * Returns how the factors are fine-tuned after truncation, if they are.
+   *
+   * @return the fine-tuning settings, empty for truncation only
+   */
+  public Optional<FinetuneSpec> finetune() {
+    return Optional.ofNullable(finetune);
+  }
+
+  /**
+   * Returns this spec with fine-tuning after truncation (for callers handed a built spec).
+   *
+   * @param finetune the data and training settings
+   * @return a new spec, otherwise the same
+   */
+  public CompressionSpec withFinetune(FinetuneSpec finetune) {
+    return new CompressionSpec(this, java.util.Objects.requireNonNull(finetune, "finetune"));
+  }
+
+  /**
    * Returns the policy for a layer: the first matching rule's, else the default.
    *
    * @param layerName the layer's name
@@ -158,6 +191,7 @@ public final class CompressionSpec {
     private SvdMethod svd = SvdMethod.AUTO;
     private long seed = 0;
     private int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private FinetuneSpec finetune;
 
     private Builder() {}
 
@@ -235,6 +269,18 @@ public final class CompressionSpec {
      */
     public Builder optThreads(int threads) {
       this.threads = threads;
+      return this;
+    }
+
+    /**
+     * Fine-tunes the factors after truncation, before they are written (default: truncation only).
+     * Only models DJL can train in Java are accepted (DJL block models, TorchScript files).
+     *
+     * @param finetune the data and training settings
+     * @return this builder
+     */
+    public Builder optFinetune(FinetuneSpec finetune) {
+      this.finetune = java.util.Objects.requireNonNull(finetune, "finetune");
       return this;
     }
 

@@ -2,7 +2,10 @@ package dev.lowrank.compress;
 
 import ai.djl.Model;
 import dev.lowrank.compress.internal.CompressionRun;
+import dev.lowrank.compress.internal.FinetuneStep;
 import dev.lowrank.compress.internal.Spectra;
+import dev.lowrank.data.DataFileException;
+import dev.lowrank.finetune.Finetuner;
 import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormat;
@@ -55,12 +58,14 @@ public final class Compressor {
    * @return what was done, layer by layer
    * @throws ModelFileException if the input is missing, not a model, corrupt, or holds NaN or
    *     infinite weights
+   * @throws DataFileException if the spec fine-tunes on data that cannot be used
    * @throws IOException if the output cannot be written
    * @throws IllegalArgumentException if the output is the input or something lowrank must not
-   *     replace, or the spec does not fit the model
+   *     replace, or the spec does not fit the model (fine-tuning a format DJL cannot train
+   *     included)
    */
   public static CompressionResult compress(Path input, Path output, CompressionSpec spec)
-      throws ModelFileException, IOException {
+      throws ModelFileException, DataFileException, IOException {
     return compress(input, output, spec, Overwrite.LOWRANK_OUTPUTS);
   }
 
@@ -74,13 +79,15 @@ public final class Compressor {
    * @param overwrite what an existing output may be
    * @return what was done, layer by layer
    * @throws ModelFileException if the input is not a usable model
+   * @throws DataFileException if the spec fine-tunes on data that cannot be used
    * @throws IOException if the output cannot be written
    * @throws IllegalArgumentException if the output must not be replaced or the spec does not fit
    */
   public static CompressionResult compress(
       Path input, Path output, CompressionSpec spec, Overwrite overwrite)
-      throws ModelFileException, IOException {
+      throws ModelFileException, DataFileException, IOException {
     ModelFormat format = checkOutput(input, output, overwrite);
+    spec.finetune().ifPresent(f -> Finetuner.checkTrainable(format.name()));
     try (SourceModel model = format.open(input);
         CompressionRun.Outcome outcome =
             CompressionRun.run(
@@ -88,8 +95,12 @@ public final class Compressor {
                 spec,
                 Optional.of(input.getFileName().toString()),
                 Optional.of(hash(input)))) {
-      model.write(output, outcome.factors(), manifestBytes(outcome.result()));
-      return outcome.result();
+      FinetuneStep.Tuned tuned =
+          spec.finetune().isPresent()
+              ? FinetuneStep.apply(model, outcome, spec.finetune().get())
+              : new FinetuneStep.Tuned(outcome.result(), outcome.factors());
+      model.write(output, tuned.factors(), manifestBytes(tuned.result()));
+      return tuned.result();
     }
   }
 
@@ -127,9 +138,16 @@ public final class Compressor {
    * @return what was done, layer by layer
    * @throws ModelFileException if a weight holds NaN or infinite values, or the rewritten model
    *     would not compute what the factors say
+   * @throws IllegalArgumentException if the spec asks for fine-tuning, which needs the model's
+   *     files
    */
   public static CompressionResult compress(Model model, CompressionSpec spec)
       throws ModelFileException {
+    if (spec.finetune().isPresent()) {
+      throw new IllegalArgumentException(
+          "fine-tuning needs the model's directory (the student is trained on a second copy):"
+              + " save the model and compress it with compress(Path, Path, spec)");
+    }
     DjlSourceModel source = DjlSourceModel.wrap(model);
     try (CompressionRun.Outcome outcome =
         CompressionRun.run(source, spec, Optional.empty(), Optional.empty())) {
