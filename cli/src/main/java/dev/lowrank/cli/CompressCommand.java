@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Replaces each chosen linear layer's W (n x m) by B (n x r) and A (r x m) from its",
       "truncated SVD and writes the model (TorchScript file or DJL model directory) with a",
-      "manifest of what was done. The input is never modified."
+      "manifest of what was done. The input is never modified. With --finetune DATA the",
+      "factors are then trained on DATA (DJL and TorchScript models only)."
     })
 final class CompressCommand implements Callable<Integer> {
 
@@ -66,21 +67,25 @@ final class CompressCommand implements Callable<Integer> {
 
   @Mixin DataOptions data;
 
+  @Mixin FinetuneOptions finetune;
+
   @Mixin VerboseOption verbose;
 
   @Override
   public Integer call() throws Exception {
     if (maxDrop != null) {
+      finetune.refuseWith("--max-accuracy-drop");
       return search();
     }
     if (data.present()) {
       throw new IllegalArgumentException("--data is only used with --max-accuracy-drop");
     }
-    CompressionSpec compression = withModel(policy::spec);
+    CompressionSpec compression = withModel(() -> finetune.addTo(policy.spec(), data.shape()));
     CompressionResult result = withModel(() -> Compressor.compress(model, out, compression));
     PrintWriter w = spec.commandLine().getOut();
     w.print(Reports.layerTable(result));
     w.println(Reports.totals(result));
+    FinetuneOptions.print(result, w);
     w.println("wrote " + out);
     if (report != null) {
       Reports.writeJson(report, result.toJson());

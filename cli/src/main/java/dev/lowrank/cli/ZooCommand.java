@@ -171,6 +171,13 @@ final class ZooCommand implements Runnable {
     @Mixin LatencyOptions latency;
 
     @Option(
+        names = "--finetune",
+        description =
+            "After --rank/--ratio/--energy, fine-tune the factors by distillation on the"
+                + " example's training split (the + fine-tune rows of zoo table).")
+    boolean finetune;
+
+    @Option(
         names = "--out",
         paramLabel = "DIR",
         description = "Where to keep the compressed model (default: a temporary directory).")
@@ -187,6 +194,12 @@ final class ZooCommand implements Runnable {
           setting == null
               ? new ZooRunner.Setting.Policy(RankPolicy.energy(0.9))
               : setting.setting();
+      if (finetune) {
+        if (!(chosen instanceof ZooRunner.Setting.Policy p)) {
+          throw new IllegalArgumentException("--finetune needs --rank, --ratio or --energy");
+        }
+        chosen = new ZooRunner.Setting.Finetuned(p.policy());
+      }
       Path work =
           out != null ? Files.createDirectories(out) : Files.createTempDirectory("lowrank-zoo");
       PrintWriter w = spec.commandLine().getOut();

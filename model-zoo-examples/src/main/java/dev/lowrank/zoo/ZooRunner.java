@@ -11,6 +11,7 @@ import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.sweep.SearchResult;
 import dev.lowrank.eval.sweep.SmallestModelSearch;
+import dev.lowrank.finetune.FinetuneSpec;
 import dev.lowrank.io.InputFileException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,10 +25,16 @@ import java.util.Optional;
  */
 public final class ZooRunner {
 
+  /** The most training samples a {@link Setting.Finetuned} run distills on. */
+  public static final int FINETUNE_SAMPLES = 10_000;
+
   private ZooRunner() {}
 
-  /** How to compress: a rank policy, or the smallest model within an accuracy drop. */
-  public sealed interface Setting permits Setting.Policy, Setting.MaxDrop {
+  /**
+   * How to compress: a rank policy, a rank policy followed by fine-tuning, or the smallest model
+   * within an accuracy drop.
+   */
+  public sealed interface Setting permits Setting.Policy, Setting.Finetuned, Setting.MaxDrop {
 
     /**
      * A fixed policy.
@@ -38,6 +45,19 @@ public final class ZooRunner {
       @Override
       public String describe() {
         return policy.describe();
+      }
+    }
+
+    /**
+     * A fixed policy, then fine-tuning of the factors by distillation on (at most {@value
+     * #FINETUNE_SAMPLES} samples of) the example's training split, with the default settings.
+     *
+     * @param policy the rank policy
+     */
+    record Finetuned(RankPolicy policy) implements Setting {
+      @Override
+      public String describe() {
+        return policy.describe() + " + fine-tune";
       }
     }
 
@@ -105,6 +125,17 @@ public final class ZooRunner {
     Optional<SearchResult> search = Optional.empty();
     if (setting instanceof Setting.Policy p) {
       Compressor.compress(original, out, CompressionSpec.builder().setPolicy(p.policy()).build());
+    } else if (setting instanceof Setting.Finetuned f) {
+      FinetuneSpec finetune =
+          FinetuneSpec.builder()
+              .setData(
+                  example.trainData(FINETUNE_SAMPLES).withName(example.name() + " train split"))
+              .optInputShape(shape)
+              .build();
+      Compressor.compress(
+          original,
+          out,
+          CompressionSpec.builder().setPolicy(f.policy()).optFinetune(finetune).build());
     } else {
       double maxDrop = ((Setting.MaxDrop) setting).maxDrop();
       SearchResult result =

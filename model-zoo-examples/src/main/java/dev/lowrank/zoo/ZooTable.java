@@ -1,5 +1,6 @@
 package dev.lowrank.zoo;
 
+import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.LayerSummary;
 import dev.lowrank.compress.ModelSummary;
@@ -31,8 +32,9 @@ public final class ZooTable {
 
   /**
    * Returns the settings the table shows for an example: for wide models (a layer side of 512 or
-   * more) ranks 256, 128 and 64; otherwise energy 0.9 and ranks 16 and 8; then the smallest model
-   * within a drop of one percentage point.
+   * more) ranks 256, 128 and 64, then rank 64 + fine-tune; otherwise energy 0.9, ranks 16 and 8,
+   * each rank followed by its + fine-tune row; then the smallest model within a drop of one
+   * percentage point.
    *
    * @param original the example's model
    * @return the settings
@@ -51,10 +53,13 @@ public final class ZooTable {
       for (int r : new int[] {256, 128, 64}) {
         settings.add(new ZooRunner.Setting.Policy(RankPolicy.rank(r)));
       }
+      settings.add(new ZooRunner.Setting.Finetuned(RankPolicy.rank(64)));
     } else {
       settings.add(new ZooRunner.Setting.Policy(RankPolicy.energy(0.9)));
-      settings.add(new ZooRunner.Setting.Policy(RankPolicy.rank(16)));
-      settings.add(new ZooRunner.Setting.Policy(RankPolicy.rank(8)));
+      for (int r : new int[] {16, 8}) {
+        settings.add(new ZooRunner.Setting.Policy(RankPolicy.rank(r)));
+        settings.add(new ZooRunner.Setting.Finetuned(RankPolicy.rank(r)));
+      }
     }
     settings.add(new ZooRunner.Setting.MaxDrop(0.01));
     return settings;
@@ -100,7 +105,7 @@ public final class ZooTable {
             run.search()
                 .flatMap(s -> s.chosen())
                 .map(p -> setting.describe() + ": " + p.setting())
-                .orElse(setting.describe());
+                .orElse(setting.describe() + finetuning(run));
         String ranks =
             run.search().flatMap(s -> s.chosen()).map(p -> p.ranks()).orElseGet(() -> ranks(r));
         md.append(
@@ -139,9 +144,30 @@ public final class ZooTable {
         .append(threads)
         .append("), original and compressed measured interleaved in one run, shown as original ->")
         .append(" compressed (speedup). Ranks per linear layer in model order, `-` for a layer")
-        .append(" left dense.\n");
+        .append(" left dense. A + fine-tune row distills the truncated model's factors from the")
+        .append(" original on (at most 10,000 samples of) the training split, default settings,")
+        .append(" and says how many epochs ran (the best on a held-out tenth is kept) and the wall")
+        .append(" time of each.\n");
     md.append(END).append('\n');
     return md.toString();
+  }
+
+  /** For a fine-tuned model, its epochs and wall time per epoch, from its manifest. */
+  private static String finetuning(ZooRunner.Run run) throws InputFileException {
+    if (run.compressed().isEmpty()) {
+      return "";
+    }
+    return Compressor.manifest(run.compressed().get())
+        .flatMap(CompressionResult::finetune)
+        .map(
+            f ->
+                String.format(
+                    Locale.ROOT,
+                    " (%d epoch%s, %.1f s/epoch)",
+                    f.epochs().size(),
+                    f.epochs().size() == 1 ? "" : "s",
+                    f.secondsPerEpoch()))
+        .orElse("");
   }
 
   private static String ranks(EvalReport r) {
