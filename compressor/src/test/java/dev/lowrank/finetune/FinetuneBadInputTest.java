@@ -90,7 +90,9 @@ class FinetuneBadInputTest {
             DataFileException.class,
             DjlFixtures.trained(TestBlocks.Variant.NESTED),
             on(source).build());
-    assertTrue(djl.getMessage().startsWith(csv + ": samples of 3 values"), djl.getMessage());
+    assertTrue(
+        djl.getMessage().startsWith(csv + ": its samples do not fit the model's input shape 64"),
+        djl.getMessage());
     // A TorchScript file stores no input shape: the original model itself refuses the samples.
     DataFileException ts =
         fails(

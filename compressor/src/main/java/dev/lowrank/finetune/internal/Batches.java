@@ -39,9 +39,21 @@ final class Batches {
    *
    * @param rows the sample indices
    * @return the model inputs, the batch on axis 0
+   * @throws DataFileException if the samples do not have the input shape's values
    */
-  List<Tensor> tensors(int[] rows) {
-    return data.select(rows).batch(0, rows.length, shape);
+  List<Tensor> tensors(int[] rows) throws DataFileException {
+    try {
+      return data.select(rows).batch(0, rows.length, shape);
+    } catch (IllegalArgumentException e) {
+      throw new DataFileException(
+          data.source(),
+          "its samples do not fit the model's input shape "
+              + shape
+              + " ("
+              + e.getMessage()
+              + "); give the model's per-sample input shape (--input-shape, e.g. 1x8x8)",
+          e);
+    }
   }
 
   /**

@@ -121,17 +121,6 @@ public final class FinetuneRun {
     }
     SampleShape shape =
         hint.or(() -> data.shape()).orElseGet(() -> SampleShape.flat(data.featureCount()));
-    if (shape.size() != data.featureCount()) {
-      throw new DataFileException(
-          data.source(),
-          "samples of "
-              + data.featureCount()
-              + " values do not fit the model's input shape "
-              + shape
-              + " ("
-              + shape.size()
-              + " values); give the shape of one sample");
-    }
     return new Batches(data, shape);
   }
 
@@ -224,7 +213,7 @@ public final class FinetuneRun {
               + shapes
               + ": "
               + msg.replaceAll("\\s+", " ").trim()
-              + "); give the shape of one sample",
+              + "); give the model's per-sample input shape (--input-shape, e.g. 1x8x8)",
           e);
     }
   }
@@ -232,11 +221,8 @@ public final class FinetuneRun {
   private FinetuneOutcome train(TrainingModel student, String sha256, long t0)
       throws DataFileException {
     int n = batches.data().size();
-    int[] order = range(n);
-    shuffle(order, new Random(spec.seed()));
-    int held = (int) Math.max(1, Math.min(n - 1, Math.round(n * spec.heldOut())));
-    int[] heldOut = java.util.Arrays.copyOfRange(order, 0, held);
-    int[] train = java.util.Arrays.copyOfRange(order, held, n);
+    int[] heldOut = heldOutRows(n, spec.heldOut(), spec.seed());
+    int[] train = trainRows(n, heldOut);
 
     Score before = score(student, heldOut);
     Score best = before;
@@ -420,6 +406,37 @@ public final class FinetuneRun {
       }
     }
     return best;
+  }
+
+  /**
+   * Returns the samples held out of a fine-tuning: a seeded shuffle's first {@code share} of them,
+   * at least one, leaving at least one to train on.
+   *
+   * @param n the number of samples, at least 2
+   * @param share the share to hold out
+   * @param seed the seed
+   * @return the held-out sample indices
+   */
+  static int[] heldOutRows(int n, double share, long seed) {
+    int[] order = range(n);
+    shuffle(order, new Random(seed));
+    int held = (int) Math.max(1, Math.min(n - 1, Math.round(n * share)));
+    return java.util.Arrays.copyOf(order, held);
+  }
+
+  private static int[] trainRows(int n, int[] heldOut) {
+    boolean[] out = new boolean[n];
+    for (int i : heldOut) {
+      out[i] = true;
+    }
+    int[] train = new int[n - heldOut.length];
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+      if (!out[i]) {
+        train[k++] = i;
+      }
+    }
+    return train;
   }
 
   private static int[] range(int n) {
