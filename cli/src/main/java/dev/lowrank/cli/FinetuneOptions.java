@@ -56,7 +56,7 @@ public final class FinetuneOptions {
   @Option(
       names = "--finetune-lr",
       paramLabel = "LR",
-      description = "Adam's learning rate for fine-tuning (default: 0.001).")
+      description = "Adam's learning rate for fine-tuning (default: 0.0005).")
   Float learningRate;
 
   @Option(

@@ -1,6 +1,7 @@
 package dev.lowrank.cli;
 
 import dev.lowrank.cli.internal.TextTable;
+import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.eval.gate.Gate;
@@ -222,6 +223,9 @@ final class ZooCommand implements Runnable {
         }
         EvalReport report = run.report().get();
         w.print(ReportWriters.text().render(report));
+        Compressor.manifest(run.compressed().orElseThrow())
+            .flatMap(CompressionResult::finetune)
+            .ifPresent(f -> w.println(f.summary()));
         for (Path file : reports.files()) {
           ReportWriters.write(report, file);
           w.println("report " + file);

@@ -29,7 +29,7 @@ public final class FinetuneSpec {
   public static final int DEFAULT_EPOCHS = 10;
 
   /** The default Adam learning rate. */
-  public static final float DEFAULT_LEARNING_RATE = 1e-3f;
+  public static final float DEFAULT_LEARNING_RATE = 5e-4f;
 
   /** The default number of samples per step. */
   public static final int DEFAULT_BATCH_SIZE = 32;
