@@ -31,9 +31,10 @@ import picocli.CommandLine.Spec;
     description = {
       "Replaces each chosen linear layer's W (n x m) by B (n x r) and A (r x m) from its truncated"
           + " SVD (with --conv, convolutions too) and writes the model (TorchScript file, DJL model"
-          + " directory or ONNX file) with a manifest of what was done. The input is never"
-          + " modified, and no output may be an input: the model, the report and the data are"
-          + " checked before any work."
+          + " directory or ONNX file) with a manifest of what was done. With --finetune DATA the"
+          + " factors are then trained on DATA (DJL and TorchScript models only). The input is"
+          + " never modified, and no output may be an input: the model, the report and the data"
+          + " are checked before any work."
     })
 final class CompressCommand implements Callable<Integer> {
 
@@ -78,6 +79,8 @@ final class CompressCommand implements Callable<Integer> {
 
   @Mixin CalibrationOptions calibration;
 
+  @Mixin FinetuneOptions finetune;
+
   private Overwrite overwrite() {
     return force ? Overwrite.ANY_REGULAR_FILE : Overwrite.LOWRANK_OUTPUTS;
   }
@@ -87,6 +90,9 @@ final class CompressCommand implements Callable<Integer> {
     SettingChoice chosen = setting == null ? new SettingChoice() : setting;
     OptionalDouble maxDrop = chosen.maxAccuracyDrop();
     boolean search = maxDrop.isPresent() || calibration.minFidelity().isPresent();
+    if (search) {
+      finetune.refuseWith(maxDrop.isPresent() ? "--max-accuracy-drop" : "--min-fidelity");
+    }
     if (!search && data.present()) {
       throw new IllegalArgumentException(
           "--data is only used with --max-accuracy-drop or --min-fidelity");
@@ -102,11 +108,14 @@ final class CompressCommand implements Callable<Integer> {
             : Optional.of(
                 withModel(
                     () ->
-                        calibration.apply(
-                            conv.apply(compression.spec(chosen.policy())), data.shape())));
+                        finetune.addTo(
+                            calibration.apply(
+                                conv.apply(compression.spec(chosen.policy())), data.shape()),
+                            data.shape())));
     Outputs.Builder files = Outputs.builder().optInput("--model", model);
     data.file().ifPresent(f -> files.optInput("--data", f));
     calibration.file().ifPresent(f -> files.optInput("--calibration", f));
+    finetune.file().ifPresent(f -> files.optInput("--finetune", f));
     files.optOutput("--out", out, Outputs.Kind.MODEL);
     if (report != null) {
       files.optOutput("--report", report, Outputs.Kind.FILE);
@@ -128,6 +137,7 @@ final class CompressCommand implements Callable<Integer> {
     PrintWriter w = spec.commandLine().getOut();
     w.print(Reports.layerTable(result));
     w.println(Reports.totals(result));
+    FinetuneOptions.print(result, w);
     w.println("wrote " + out);
     if (report != null) {
       w.println("report " + report);

@@ -1,6 +1,8 @@
 package dev.lowrank.cli;
 
 import dev.lowrank.cli.internal.Outputs;
+import dev.lowrank.compress.CompressionResult;
+import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.eval.progress.ProgressBars;
 import dev.lowrank.eval.report.EvalReport;
@@ -54,6 +56,13 @@ final class ZooRunCommand implements Callable<Integer> {
   @Mixin LatencyOptions latency;
 
   @Option(
+      names = "--finetune",
+      description =
+          "After --rank/--ratio/--energy, fine-tune the factors by distillation on the"
+              + " example's training split (the + fine-tune rows of zoo table).")
+  boolean finetune;
+
+  @Option(
       names = "--out",
       paramLabel = "DIR",
       description = "Where to keep the compressed model (default: a temporary directory).")
@@ -78,10 +87,20 @@ final class ZooRunCommand implements Callable<Integer> {
     return new ZooRunner.Setting.Policy(setting.policy());
   }
 
+  private ZooRunner.Setting withFinetune(ZooRunner.Setting chosen) {
+    if (!finetune) {
+      return chosen;
+    }
+    if (!(chosen instanceof ZooRunner.Setting.Policy p)) {
+      throw new IllegalArgumentException("--finetune needs --rank, --ratio or --energy");
+    }
+    return new ZooRunner.Setting.Finetuned(p.policy());
+  }
+
   @Override
   public Integer call() throws Exception {
     Example example = Examples.named(name);
-    ZooRunner.Setting chosen = chosen();
+    ZooRunner.Setting chosen = withFinetune(chosen());
     List<Integer> batchSizes = latency.batchSizes();
     reports.checkFormats();
     Outputs.Builder files =
@@ -149,6 +168,9 @@ final class ZooRunCommand implements Callable<Integer> {
       outputs.writeText(file, ReportOptions.writer(file).render(report));
     }
     w.print(ReportWriters.text().render(report));
+    Compressor.manifest(run.compressed().orElseThrow())
+        .flatMap(CompressionResult::finetune)
+        .ifPresent(f -> w.println(f.summary()));
     for (Path file : reports.files()) {
       w.println("report " + file);
     }

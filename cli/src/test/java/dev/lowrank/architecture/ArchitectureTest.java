@@ -81,6 +81,30 @@ class ArchitectureTest {
   }
 
   @Test
+  void fineTuningSitsBetweenTheFormatsAndTheCompressor() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.lowrank.finetune..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.lowrank.compress..",
+            "dev.lowrank.eval..",
+            "dev.lowrank.zoo..",
+            "dev.lowrank.cli..",
+            "dev.lowrank.bench..")
+        .because("fine-tuning works on any factors, below the compressor that runs it")
+        .check(main);
+    noClasses()
+        .that()
+        .resideInAnyPackage("dev.lowrank.format..", "dev.lowrank.linalg..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("dev.lowrank.finetune..")
+        .check(main);
+  }
+
+  @Test
   void topLevelPackagesFormNoCycles() {
     slices().matching("dev.lowrank.(*)..").should().beFreeOfCycles().check(main);
   }

@@ -1,5 +1,6 @@
 package dev.lowrank.compress;
 
+import dev.lowrank.finetune.FinetuneReport;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.Optional;
  * @param parametersOriginal every parameter of the input model
  * @param parametersCompressed every parameter of the output model
  * @param calibration what the compression was calibrated on, for a data-aware one
+ * @param finetune what fine-tuning did to the factors after truncation, empty when none ran
  */
 public record CompressionResult(
     String toolVersion,
@@ -30,23 +32,26 @@ public record CompressionResult(
     List<LayerResult> layers,
     long parametersOriginal,
     long parametersCompressed,
-    Optional<CalibrationSummary> calibration) {
+    Optional<CalibrationSummary> calibration,
+    Optional<FinetuneReport> finetune) {
 
   /** Makes the collections unmodifiable. */
   public CompressionResult {
     settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
     layers = List.copyOf(layers);
+    java.util.Objects.requireNonNull(calibration, "calibration");
+    java.util.Objects.requireNonNull(finetune, "finetune");
   }
 
   /**
-   * Creates a result of a compression without calibration.
+   * Creates the result of a truncation without calibration or fine-tuning.
    *
-   * @param toolVersion the lowrank version
+   * @param toolVersion the lowrank version that made it
    * @param format the model format
-   * @param inputFile the input's file name, if any
-   * @param inputSha256 the input's SHA-256, if any
+   * @param inputFile the input's file name, empty for an in-memory model
+   * @param inputSha256 SHA-256 of the input, empty for an in-memory model
    * @param settings the settings used
-   * @param layers one entry per factorizable layer
+   * @param layers one entry per factorizable layer, in model order
    * @param parametersOriginal every parameter of the input model
    * @param parametersCompressed every parameter of the output model
    */
@@ -68,7 +73,30 @@ public record CompressionResult(
         layers,
         parametersOriginal,
         parametersCompressed,
+        Optional.empty(),
         Optional.empty());
+  }
+
+  /**
+   * Returns this result after fine-tuning: the layers' entries replaced (their errors measured on
+   * the trained factors) and the fine-tuning's report added.
+   *
+   * @param tunedLayers the layers' entries for the trained factors, in model order
+   * @param report what the fine-tuning did
+   * @return a new result
+   */
+  public CompressionResult withFinetune(List<LayerResult> tunedLayers, FinetuneReport report) {
+    return new CompressionResult(
+        toolVersion,
+        format,
+        inputFile,
+        inputSha256,
+        settings,
+        tunedLayers,
+        parametersOriginal,
+        parametersCompressed,
+        calibration,
+        Optional.of(report));
   }
 
   /**

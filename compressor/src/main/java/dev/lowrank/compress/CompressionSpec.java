@@ -1,5 +1,6 @@
 package dev.lowrank.compress;
 
+import dev.lowrank.finetune.FinetuneSpec;
 import dev.lowrank.linalg.SvdMethod;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -40,6 +41,7 @@ public final class CompressionSpec {
   private final Allocation allocation;
   private final boolean conv;
   private final ConvFormChoice convForm;
+  private final FinetuneSpec finetune;
 
   private CompressionSpec(Builder b) {
     this.policy = b.policy;
@@ -59,6 +61,7 @@ public final class CompressionSpec {
     this.allocation = b.allocation;
     this.conv = b.conv;
     this.convForm = b.convForm;
+    this.finetune = b.finetune;
   }
 
   /**
@@ -187,6 +190,7 @@ public final class CompressionSpec {
     b.allocation = allocation;
     b.conv = conv;
     b.convForm = convForm;
+    b.finetune = finetune;
     return b;
   }
 
@@ -207,6 +211,25 @@ public final class CompressionSpec {
    */
   public ConvFormChoice convForm() {
     return convForm;
+  }
+
+  /**
+   * Returns how the factors are fine-tuned after truncation, if they are.
+   *
+   * @return the fine-tuning settings, empty for truncation only
+   */
+  public Optional<FinetuneSpec> finetune() {
+    return Optional.ofNullable(finetune);
+  }
+
+  /**
+   * Returns this spec with fine-tuning after truncation (for callers handed a built spec).
+   *
+   * @param finetune the data and training settings
+   * @return a new spec, otherwise the same
+   */
+  public CompressionSpec withFinetune(FinetuneSpec finetune) {
+    return toBuilder().optFinetune(java.util.Objects.requireNonNull(finetune, "finetune")).build();
   }
 
   /**
@@ -289,6 +312,7 @@ public final class CompressionSpec {
     private Allocation allocation = Allocation.SPECTRUM;
     private boolean conv;
     private ConvFormChoice convForm = ConvFormChoice.AUTO;
+    private FinetuneSpec finetune;
 
     private Builder() {}
 
@@ -450,6 +474,18 @@ public final class CompressionSpec {
     }
 
     /**
+     * Fine-tunes the factors after truncation, before they are written (default: truncation only).
+     * Only models DJL can train in Java are accepted (DJL block models, TorchScript files).
+     *
+     * @param finetune the data and training settings
+     * @return this builder
+     */
+    public Builder optFinetune(FinetuneSpec finetune) {
+      this.finetune = java.util.Objects.requireNonNull(finetune, "finetune");
+      return this;
+    }
+
+    /**
      * Checks the settings and builds the spec.
      *
      * @return the spec
@@ -494,6 +530,11 @@ public final class CompressionSpec {
       if (!(alpha > 0 && alpha <= 2)) {
         throw new IllegalArgumentException(
             String.format(Locale.ROOT, "alpha must be in (0, 2], got %s", alpha));
+      }
+      if (conv && finetune != null) {
+        throw new IllegalArgumentException(
+            "Fine-tuning trains the factors of linear layers, not of convolutions: compress with"
+                + " either convolutions (--conv) or fine-tuning (--finetune)");
       }
       return new CompressionSpec(this);
     }

@@ -2,7 +2,9 @@ package dev.lowrank.compress;
 
 import ai.djl.Model;
 import dev.lowrank.compress.internal.CompressionRun;
+import dev.lowrank.compress.internal.FinetuneStep;
 import dev.lowrank.compress.internal.Spectra;
+import dev.lowrank.finetune.Finetuner;
 import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelFormat;
@@ -56,11 +58,13 @@ public final class Compressor {
    * @return what was done, layer by layer
    * @throws ModelFileException if the input is missing, not a model, corrupt, or holds NaN or
    *     infinite weights
-   * @throws dev.lowrank.data.DataFileException if the spec's calibration data cannot be read or
-   *     does not fit the model (names, shapes, dtypes), is empty, or holds NaN or infinite values
+   * @throws dev.lowrank.data.DataFileException if the spec's calibration or fine-tuning data cannot
+   *     be read or does not fit the model (names, shapes, dtypes), is empty, or holds NaN or
+   *     infinite values
    * @throws IOException if the output cannot be written
    * @throws IllegalArgumentException if the output is the input or something lowrank must not
-   *     replace, or the spec does not fit the model
+   *     replace, or the spec does not fit the model (fine-tuning a format DJL cannot train
+   *     included)
    */
   public static CompressionResult compress(Path input, Path output, CompressionSpec spec)
       throws InputFileException, IOException {
@@ -77,7 +81,8 @@ public final class Compressor {
    * @param overwrite what an existing output may be
    * @return what was done, layer by layer
    * @throws ModelFileException if the input is not a usable model
-   * @throws dev.lowrank.data.DataFileException if the calibration data cannot be used
+   * @throws dev.lowrank.data.DataFileException if the calibration or fine-tuning data cannot be
+   *     used
    * @throws IOException if the output cannot be written
    * @throws IllegalArgumentException if the output must not be replaced or the spec does not fit
    */
@@ -85,6 +90,7 @@ public final class Compressor {
       Path input, Path output, CompressionSpec spec, Overwrite overwrite)
       throws InputFileException, IOException {
     ModelFormat format = checkOutput(input, output, overwrite);
+    spec.finetune().ifPresent(f -> Finetuner.checkTrainable(format.name()));
     try (SourceModel model = format.open(input);
         CompressionRun.Outcome outcome =
             CompressionRun.run(
@@ -92,8 +98,12 @@ public final class Compressor {
                 spec,
                 Optional.of(input.getFileName().toString()),
                 Optional.of(hash(input)))) {
-      model.write(output, outcome.factors(), outcome.forms(), manifestBytes(outcome.result()));
-      return outcome.result();
+      FinetuneStep.Tuned tuned =
+          spec.finetune().isPresent()
+              ? FinetuneStep.apply(model, outcome, spec.finetune().get())
+              : new FinetuneStep.Tuned(outcome.result(), outcome.factors());
+      model.write(output, tuned.factors(), outcome.forms(), manifestBytes(tuned.result()));
+      return tuned.result();
     }
   }
 
@@ -132,9 +142,16 @@ public final class Compressor {
    * @throws ModelFileException if a weight holds NaN or infinite values, or the rewritten model
    *     would not compute what the factors say
    * @throws dev.lowrank.data.DataFileException if the calibration data cannot be used
+   * @throws IllegalArgumentException if the spec asks for fine-tuning, which needs the model's
+   *     files
    */
   public static CompressionResult compress(Model model, CompressionSpec spec)
       throws InputFileException {
+    if (spec.finetune().isPresent()) {
+      throw new IllegalArgumentException(
+          "fine-tuning needs the model's directory (the student is trained on a second copy):"
+              + " save the model and compress it with compress(Path, Path, spec)");
+    }
     DjlSourceModel source = DjlSourceModel.wrap(model);
     try (CompressionRun.Outcome outcome =
         CompressionRun.run(source, spec, Optional.empty(), Optional.empty())) {

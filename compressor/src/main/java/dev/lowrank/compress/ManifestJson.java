@@ -9,6 +9,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import dev.lowrank.finetune.FinetuneEpoch;
+import dev.lowrank.finetune.FinetuneLoss;
+import dev.lowrank.finetune.FinetuneReport;
 import dev.lowrank.format.ConvForm;
 import dev.lowrank.format.ConvGeometry;
 import dev.lowrank.format.Layer;
@@ -53,6 +56,15 @@ import java.util.Properties;
  * and {@code calibration}, and per layer {@code data} ({@code method}, {@code energyKept}, {@code
  * relativeError}, {@code optimalError}, {@code sharedWith}, {@code whitening}, {@code sequential});
  * these fields are absent otherwise.
+ *
+ * <p>After a fine-tuning, {@code finetune} (absent otherwise): {@code data.name}, {@code
+ * data.sha256}, {@code data.train}, {@code data.heldOut}, {@code loss}, {@code fidelity} (how
+ * held-out samples are scored: {@code agreement}, {@code accuracy}, {@code cosine}), {@code
+ * learningRate}, {@code batchSize}, {@code maxEpochs}, {@code patience}, {@code temperature},
+ * {@code seed}, {@code layers[]}, {@code before} and {@code after} ({@code heldOutLoss}, {@code
+ * fidelity}), {@code bestEpoch}, {@code stoppedEarly}, {@code seconds}, {@code secondsPerEpoch} and
+ * {@code epochs[]} ({@code epoch}, {@code trainLoss}, {@code heldOutLoss}, {@code fidelity}, {@code
+ * seconds}); the layers' {@code relativeError} is then that of the trained factors.
  */
 public final class ManifestJson {
 
@@ -122,7 +134,100 @@ public final class ManifestJson {
     }
     root.add("layers", layers);
     result.calibration().ifPresent(c -> root.add("calibration", calibration(c)));
+    result.finetune().ifPresent(f -> root.add("finetune", finetune(f)));
     return GSON.toJson(root) + "\n";
+  }
+
+  private static JsonObject finetune(FinetuneReport f) {
+    JsonObject o = new JsonObject();
+    JsonObject data = new JsonObject();
+    data.addProperty("name", f.dataName());
+    data.addProperty("sha256", f.dataSha256());
+    data.addProperty("train", f.trainSamples());
+    data.addProperty("heldOut", f.heldOutSamples());
+    o.add("data", data);
+    o.addProperty("loss", f.loss().cliName());
+    o.addProperty("fidelity", f.fidelity().jsonName());
+    o.add("learningRate", number(f.learningRate()));
+    o.addProperty("batchSize", f.batchSize());
+    o.addProperty("maxEpochs", f.maxEpochs());
+    o.addProperty("patience", f.patience());
+    o.add("temperature", number(f.temperature()));
+    o.addProperty("seed", f.seed());
+    JsonArray layers = new JsonArray();
+    f.layers().forEach(layers::add);
+    o.add("layers", layers);
+    o.add("before", score(f.heldOutLossBefore(), f.fidelityBefore()));
+    o.add("after", score(f.heldOutLossAfter(), f.fidelityAfter()));
+    o.addProperty("bestEpoch", f.bestEpoch());
+    o.addProperty("stoppedEarly", f.stoppedEarly());
+    o.add("seconds", number(f.seconds()));
+    o.add("secondsPerEpoch", number(f.secondsPerEpoch()));
+    JsonArray epochs = new JsonArray();
+    for (FinetuneEpoch e : f.epochs()) {
+      JsonObject eo = new JsonObject();
+      eo.addProperty("epoch", e.epoch());
+      eo.add("trainLoss", number(e.trainLoss()));
+      eo.add("heldOutLoss", number(e.heldOutLoss()));
+      eo.add("fidelity", number(e.heldOutFidelity()));
+      eo.add("seconds", number(e.seconds()));
+      epochs.add(eo);
+    }
+    o.add("epochs", epochs);
+    return o;
+  }
+
+  private static JsonObject score(double loss, double fidelity) {
+    JsonObject o = new JsonObject();
+    o.add("heldOutLoss", number(loss));
+    o.add("fidelity", number(fidelity));
+    return o;
+  }
+
+  private static Optional<FinetuneReport> parseFinetune(JsonElement element) {
+    if (element == null || element.isJsonNull()) {
+      return Optional.empty();
+    }
+    JsonObject o = element.getAsJsonObject();
+    JsonObject data = o.getAsJsonObject("data");
+    List<String> layers = new ArrayList<>();
+    o.getAsJsonArray("layers").forEach(l -> layers.add(l.getAsString()));
+    List<FinetuneEpoch> epochs = new ArrayList<>();
+    for (JsonElement el : o.getAsJsonArray("epochs")) {
+      JsonObject e = el.getAsJsonObject();
+      epochs.add(
+          new FinetuneEpoch(
+              e.get("epoch").getAsInt(),
+              optNumber(e.get("trainLoss")),
+              optNumber(e.get("heldOutLoss")),
+              optNumber(e.get("fidelity")),
+              optNumber(e.get("seconds"))));
+    }
+    JsonObject before = o.getAsJsonObject("before");
+    JsonObject after = o.getAsJsonObject("after");
+    return Optional.of(
+        new FinetuneReport(
+            data.get("name").getAsString(),
+            data.get("sha256").getAsString(),
+            data.get("train").getAsInt(),
+            data.get("heldOut").getAsInt(),
+            FinetuneLoss.parse(o.get("loss").getAsString()),
+            FinetuneReport.Fidelity.parse(o.get("fidelity").getAsString()),
+            optNumber(o.get("learningRate")),
+            o.get("batchSize").getAsInt(),
+            o.get("maxEpochs").getAsInt(),
+            o.get("patience").getAsInt(),
+            optNumber(o.get("temperature")),
+            o.get("seed").getAsLong(),
+            layers,
+            optNumber(before.get("heldOutLoss")),
+            optNumber(before.get("fidelity")),
+            optNumber(after.get("heldOutLoss")),
+            optNumber(after.get("fidelity")),
+            epochs,
+            o.get("bestEpoch").getAsInt(),
+            o.get("stoppedEarly").getAsBoolean(),
+            optNumber(o.get("seconds"))));
   }
 
   /**
@@ -208,7 +313,8 @@ public final class ManifestJson {
           params.get("compressed").getAsLong(),
           root.has("calibration") && root.get("calibration").isJsonObject()
               ? Optional.of(calibration(root.getAsJsonObject("calibration")))
-              : Optional.empty());
+              : Optional.empty(),
+          parseFinetune(root.get("finetune")));
     } catch (JsonParseException
         | IllegalStateException
         | NullPointerException

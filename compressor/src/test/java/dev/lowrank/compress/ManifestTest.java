@@ -1,9 +1,13 @@
 package dev.lowrank.compress;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lowrank.finetune.FinetuneEpoch;
+import dev.lowrank.finetune.FinetuneLoss;
+import dev.lowrank.finetune.FinetuneReport;
 import dev.lowrank.format.ConvForm;
 import dev.lowrank.format.ConvGeometry;
 import dev.lowrank.format.Layer;
@@ -126,6 +130,43 @@ class ManifestTest {
     // A manifest written before convolutions (no kind) reads as linear layers.
     String old = sample().toJson().replace("\"kind\": \"linear\",", "");
     assertEquals(sample(), ManifestJson.parse(old, Path.of("m.json")));
+  }
+
+  @Test
+  void roundTripsAFineTuningAndOmitsItWithoutOne() throws Exception {
+    FinetuneReport f =
+        new FinetuneReport(
+            "train.csv",
+            "cd".repeat(32),
+            90,
+            10,
+            FinetuneLoss.KL,
+            FinetuneReport.Fidelity.AGREEMENT,
+            0.001,
+            32,
+            10,
+            3,
+            2.0,
+            7,
+            List.of("fc1"),
+            0.41,
+            0.9,
+            0.05,
+            1.0,
+            List.of(
+                new FinetuneEpoch(1, 0.3, 0.2, 0.95, 0.5),
+                new FinetuneEpoch(2, 0.1, 0.05, 1.0, 0.4)),
+            2,
+            false,
+            1.5);
+    CompressionResult r = sample().withFinetune(sample().layers(), f);
+    String json = r.toJson();
+    assertEquals(r, ManifestJson.parse(json, Path.of("m.json")));
+    assertTrue(json.contains("\"sha256\": \"" + "cd".repeat(32) + "\""), json);
+    assertTrue(json.contains("\"secondsPerEpoch\": 0.45"), json);
+    assertFalse(sample().toJson().contains("finetune"), "absent when no fine-tuning ran");
+    assertEquals(
+        Optional.empty(), ManifestJson.parse(sample().toJson(), Path.of("m.json")).finetune());
   }
 
   @Test

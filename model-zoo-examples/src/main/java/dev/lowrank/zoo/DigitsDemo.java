@@ -13,6 +13,7 @@ import dev.lowrank.eval.accuracy.Predictions;
 import dev.lowrank.eval.model.InferenceModel;
 import dev.lowrank.eval.model.InferenceSession;
 import dev.lowrank.eval.progress.Progress;
+import dev.lowrank.finetune.FinetuneSpec;
 import dev.lowrank.io.InputFileException;
 import dev.lowrank.io.TemporaryFiles;
 import java.io.IOException;
@@ -43,8 +44,13 @@ public final class DigitsDemo {
       double accuracy,
       java.util.Optional<CompressionResult> compression) {}
 
+  /** The policies whose row is followed by a "+ fine-tune" row: the factors distilled. */
+  public static final java.util.Set<RankPolicy> FINE_TUNED = java.util.Set.of(RankPolicy.rank(16));
+
   /**
-   * Trains (or loads) mlp-digits and compresses it with each policy.
+   * Trains (or loads) mlp-digits and compresses it with each policy; each policy of {@link
+   * #FINE_TUNED} gets a second row with its factors fine-tuned by distillation on the training
+   * split.
    *
    * @param policies the settings to try
    * @return the original's row, then one row per policy
@@ -85,6 +91,25 @@ public final class DigitsDemo {
                 whitened.parametersCompressed(),
                 accuracy(whitenedOut, test, example.sampleShape()),
                 java.util.Optional.of(whitened)));
+        if (FINE_TUNED.contains(policy)) {
+          Path tuned = work.resolve("mlp-" + rows.size());
+          FinetuneSpec finetune =
+              FinetuneSpec.builder()
+                  .setData(example.trainData(Integer.MAX_VALUE))
+                  .optInputShape(SampleShape.of(example.sampleShape().getShape()))
+                  .build();
+          CompressionResult t =
+              Compressor.compress(
+                  model,
+                  tuned,
+                  CompressionSpec.builder().setPolicy(policy).optFinetune(finetune).build());
+          rows.add(
+              new Row(
+                  policy.describe() + " + fine-tune",
+                  t.parametersCompressed(),
+                  accuracy(tuned, test, example.sampleShape()),
+                  java.util.Optional.of(t)));
+        }
       }
     } finally {
       TemporaryFiles.delete(work);

@@ -1,6 +1,7 @@
 package dev.lowrank.zoo;
 
 import dev.lowrank.compress.CompressionResult;
+import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.data.DataSource;
@@ -11,6 +12,7 @@ import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.sweep.SearchResult;
 import dev.lowrank.eval.sweep.SmallestModelSearch;
+import dev.lowrank.finetune.FinetuneSpec;
 import dev.lowrank.io.InputFileException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,10 +26,17 @@ import java.util.Optional;
  */
 public final class ZooRunner {
 
+  /** The most training samples a {@link Setting.Finetuned} run distills on. */
+  public static final int FINETUNE_SAMPLES = 10_000;
+
   private ZooRunner() {}
 
-  /** How to compress: a rank policy, or the smallest model within an accuracy drop. */
-  public sealed interface Setting permits Setting.Policy, Setting.Whitened, Setting.MaxDrop {
+  /**
+   * How to compress: a rank policy, whitened truncation at a policy's ranks, a rank policy followed
+   * by fine-tuning, or the smallest model within an accuracy drop.
+   */
+  public sealed interface Setting
+      permits Setting.Policy, Setting.Whitened, Setting.Finetuned, Setting.MaxDrop {
 
     /**
      * A fixed policy.
@@ -51,6 +60,19 @@ public final class ZooRunner {
       @Override
       public String describe() {
         return "whitened, " + policy.describe() + "'s ranks";
+      }
+    }
+
+    /**
+     * A fixed policy, then fine-tuning of the factors by distillation on (at most {@value
+     * #FINETUNE_SAMPLES} samples of) the example's training split, with the default settings.
+     *
+     * @param policy the rank policy
+     */
+    record Finetuned(RankPolicy policy) implements Setting {
+      @Override
+      public String describe() {
+        return policy.describe() + " + fine-tune";
       }
     }
 
@@ -128,6 +150,17 @@ public final class ZooRunner {
       CompressionResult plain = Compressor.compress(original, plainOut, example.spec(w.policy()));
       Compressor.compress(
           original, out, SameWeights.whitened(plain, SameWeights.calibration(example)));
+    } else if (setting instanceof Setting.Finetuned f) {
+      FinetuneSpec finetune =
+          FinetuneSpec.builder()
+              .setData(
+                  example.trainData(FINETUNE_SAMPLES).withName(example.name() + " train split"))
+              .optInputShape(shape)
+              .build();
+      Compressor.compress(
+          original,
+          out,
+          CompressionSpec.builder().setPolicy(f.policy()).optFinetune(finetune).build());
     } else {
       double maxDrop = ((Setting.MaxDrop) setting).maxDrop();
       SearchResult result =

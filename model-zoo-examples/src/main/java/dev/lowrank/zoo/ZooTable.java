@@ -1,5 +1,6 @@
 package dev.lowrank.zoo;
 
+import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.LayerSummary;
 import dev.lowrank.compress.ModelSummary;
@@ -31,9 +32,10 @@ public final class ZooTable {
 
   /**
    * Returns the settings the table shows for an example: for wide models (a layer side of 512 or
-   * more) ranks 256, 128 and 64; otherwise energy 0.9 and ranks 16 and 8; each plain and then
-   * whitened at the same ranks (calibrated on the training split); then the smallest model within a
-   * drop of one percentage point.
+   * more) ranks 256, 128 and 64, each plain and then whitened at the same ranks (calibrated on the
+   * training split), then rank 64 + fine-tune; otherwise energy 0.9 (plain and whitened) and ranks
+   * 16 and 8, each plain, whitened and + fine-tune; then the smallest model within a drop of one
+   * percentage point.
    *
    * @param original the example's model
    * @return the settings
@@ -53,9 +55,12 @@ public final class ZooTable {
             : List.of(RankPolicy.energy(0.9), RankPolicy.rank(16), RankPolicy.rank(8));
     List<ZooRunner.Setting> settings = new ArrayList<>();
     for (RankPolicy p : policies) {
-      // Plain and whitened side by side, at the same weights.
+      // Plain and whitened side by side, at the same weights; fine-tuning after the plain ranks.
       settings.add(new ZooRunner.Setting.Policy(p));
       settings.add(new ZooRunner.Setting.Whitened(p));
+      if (p instanceof RankPolicy.FixedRank r && (widest < 512 || r.rank() == 64)) {
+        settings.add(new ZooRunner.Setting.Finetuned(p));
+      }
     }
     settings.add(new ZooRunner.Setting.MaxDrop(0.01));
     return settings;
@@ -101,7 +106,7 @@ public final class ZooTable {
             run.search()
                 .flatMap(s -> s.chosen())
                 .map(p -> setting.describe() + ": " + p.setting())
-                .orElse(setting.describe());
+                .orElse(setting.describe() + finetuning(run));
         String ranks =
             run.search().flatMap(s -> s.chosen()).map(p -> p.ranks()).orElseGet(() -> ranks(r));
         md.append(
@@ -143,9 +148,30 @@ public final class ZooTable {
         .append(
             " dense; a convolution's rank carries its form, `c` channel or `s` spatial (examples")
         .append(" compressed with `--conv`), and where its factorized convolutions make the model")
-        .append(" slower the latency says so.\n");
+        .append(" slower the latency says so. A + fine-tune row distills the truncated model's")
+        .append(" factors (of its linear layers) from the original on (at most 10,000 samples of)")
+        .append(" the training split, default settings, and says how many epochs ran (the best on")
+        .append(" a held-out tenth is kept) and the wall time of each.\n");
     md.append(END).append('\n');
     return md.toString();
+  }
+
+  /** For a fine-tuned model, its epochs and wall time per epoch, from its manifest. */
+  private static String finetuning(ZooRunner.Run run) throws InputFileException {
+    if (run.compressed().isEmpty()) {
+      return "";
+    }
+    return Compressor.manifest(run.compressed().get())
+        .flatMap(CompressionResult::finetune)
+        .map(
+            f ->
+                String.format(
+                    Locale.ROOT,
+                    " (%d epoch%s, %.1f s/epoch)",
+                    f.epochs().size(),
+                    f.epochs().size() == 1 ? "" : "s",
+                    f.secondsPerEpoch()))
+        .orElse("");
   }
 
   /**

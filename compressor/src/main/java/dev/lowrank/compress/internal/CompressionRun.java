@@ -189,7 +189,8 @@ public final class CompressionRun {
             results,
             original,
             original - saved,
-            data == null ? Optional.empty() : Optional.of(data.statistics().summary()));
+            data == null ? Optional.empty() : Optional.of(data.statistics().summary()),
+            Optional.empty());
     return new Outcome(result, store.view(layers.stream().map(Layer::name).toList()), store);
   }
 
