@@ -4,6 +4,7 @@ import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.RankTarget;
 import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.SvdBackends;
+import dev.lowrank.linalg.SvdMethod;
 import dev.lowrank.linalg.TestMatrices;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 3, time = 5)
 public class BertLayerSvdBenchmark {
 
-  /** The backend, as {@link SvdBackends#named} spells it. */
+  /** The backend, as {@link SvdMethod#cliName} spells it. */
   @Param({"exact", "randomized", "auto"})
   public String method;
 
@@ -53,7 +54,7 @@ public class BertLayerSvdBenchmark {
         layer.add(TestMatrices.trainedLike(shape.rows(), shape.cols(), seed++));
       }
     }
-    backend = SvdBackends.named(method, 42);
+    backend = SvdBackends.create(SvdMethod.parse(method), 42);
   }
 
   /**

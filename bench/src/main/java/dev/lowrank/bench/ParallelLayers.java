@@ -4,6 +4,7 @@ import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.RankTarget;
 import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.SvdBackends;
+import dev.lowrank.linalg.SvdMethod;
 import dev.lowrank.linalg.TestMatrices;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +54,7 @@ public final class ParallelLayers {
         layer.add(TestMatrices.trainedLike(shape.rows(), shape.cols(), seed++));
       }
     }
-    SvdBackend backend = SvdBackends.named(method, 42);
+    SvdBackend backend = SvdBackends.create(SvdMethod.parse(method), 42);
     int cores = Runtime.getRuntime().availableProcessors();
     int previous = SvdBackends.blasThreads();
     System.out.printf(

@@ -2,12 +2,12 @@ package dev.lowrank.bench;
 
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
+import dev.lowrank.linalg.RandomizedSettings;
 import dev.lowrank.linalg.RankTarget;
 import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.SvdBackends;
 import dev.lowrank.linalg.TestMatrices;
 import dev.lowrank.linalg.TruncatedSvd;
-import dev.lowrank.linalg.internal.RandomizedSvd;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -95,10 +95,9 @@ public final class RandomizedTuning {
     }
     for (int iterations = 1; iterations <= 3; iterations++) {
       SvdBackend backend =
-          new RandomizedSvd(
+          SvdBackends.randomized(
               1,
-              new RandomizedSvd.Settings(
-                  32, 7, 32, iterations, 0.5, true, Double.POSITIVE_INFINITY));
+              new RandomizedSettings(32, 7, 32, iterations, 0.5, true, Double.POSITIVE_INFINITY));
       List<String> differences = new ArrayList<>();
       int cases = 0;
       for (int i = 0; i < matrices.size(); i++) {
@@ -136,8 +135,8 @@ public final class RandomizedTuning {
 
   private static void row(String setting, List<FloatMatrix> matrices) {
     String[] parts = setting.split("/");
-    RandomizedSvd.Settings tuning =
-        new RandomizedSvd.Settings(
+    RandomizedSettings tuning =
+        new RandomizedSettings(
             Integer.parseInt(parts[0]),
             Integer.parseInt(parts[1]),
             32,
@@ -151,7 +150,7 @@ public final class RandomizedTuning {
     for (int i = 0; i < matrices.size(); i++) {
       int[] c = CASES[i % CASES.length];
       FloatMatrix w = matrices.get(i);
-      SvdBackend backend = new RandomizedSvd(i, tuning);
+      SvdBackend backend = SvdBackends.randomized(i, tuning);
       RankTarget target = RankTarget.leading(c[2]);
       float[] spectrum =
           TestMatrices.powerLawSpectrum(Math.min(c[0], c[1]), TestMatrices.TRAINED_LIKE_DECAY);

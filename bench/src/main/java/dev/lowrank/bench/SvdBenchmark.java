@@ -4,6 +4,7 @@ import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.RankTarget;
 import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.SvdBackends;
+import dev.lowrank.linalg.SvdMethod;
 import dev.lowrank.linalg.TestMatrices;
 import dev.lowrank.linalg.TruncatedSvd;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +40,7 @@ public class SvdBenchmark {
   @Param({"768x768", "768x3072", "3072x768", "2048x2048"})
   public String shape;
 
-  /** The backend, as {@link SvdBackends#named} spells it. */
+  /** The backend, as {@link SvdMethod#cliName} spells it. */
   @Param({"exact", "randomized"})
   public String method;
 
@@ -56,7 +57,7 @@ public class SvdBenchmark {
   public void setUp() {
     String[] sizes = shape.split("x");
     w = TestMatrices.trainedLike(Integer.parseInt(sizes[0]), Integer.parseInt(sizes[1]), 42);
-    backend = SvdBackends.named(method, 42);
+    backend = SvdBackends.create(SvdMethod.parse(method), 42);
     target = RankTarget.leading(rank);
   }
 

@@ -2,12 +2,12 @@ package dev.lowrank.bench;
 
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
+import dev.lowrank.linalg.RandomizedSettings;
 import dev.lowrank.linalg.RankTarget;
 import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.SvdBackends;
 import dev.lowrank.linalg.TestMatrices;
 import dev.lowrank.linalg.TruncatedSvd;
-import dev.lowrank.linalg.internal.RandomizedSvd;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,8 +34,8 @@ public final class SvdReport {
   public static final int DEFAULT_INIT_RANK = 64;
 
   /** The settings of {@code torch.svd_lowrank(q = r + 10, niter = 2)}, on our implementation. */
-  static final RandomizedSvd.Settings TORCH_SETTINGS =
-      new RandomizedSvd.Settings(10, 6, 32, 3, 0.5, false, Double.POSITIVE_INFINITY);
+  static final RandomizedSettings TORCH_SETTINGS =
+      new RandomizedSettings(10, 6, 32, 3, 0.5, false, Double.POSITIVE_INFINITY);
 
   private SvdReport() {}
 
@@ -270,7 +270,7 @@ public final class SvdReport {
     SvdBackend exact = SvdBackends.exact();
     SvdBackend randomized = SvdBackends.randomized(options.seed());
     SvdBackend auto = SvdBackends.auto(options.seed());
-    SvdBackend torchSettings = new RandomizedSvd(options.seed(), TORCH_SETTINGS);
+    SvdBackend torchSettings = SvdBackends.randomized(options.seed(), TORCH_SETTINGS);
     double[] inTurn =
         Timing.medianSecondsInTurn(
             () -> randomized.decompose(w, target), () -> auto.decompose(w, target), options.runs());

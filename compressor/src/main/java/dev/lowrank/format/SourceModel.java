@@ -63,6 +63,18 @@ public interface SourceModel extends AutoCloseable {
   FloatMatrix readWeight(Layer layer) throws ModelFileException;
 
   /**
+   * Returns the names, as DJL lists a loaded model's parameters, of the two factors a factorized
+   * linear layer holds in the written model: {@code A} ({@code r x m}) then {@code B} ({@code n x
+   * r}). Fine-tuning trains exactly these.
+   *
+   * @param layer a linear layer from {@link #layers()}
+   * @return {@code [<layer>.lowrank_a, <layer>.lowrank_b]} unless the format stores them elsewhere
+   */
+  default List<String> factorParameterNames(Layer layer) {
+    return List.of(layer.name() + ".lowrank_a", layer.name() + ".lowrank_b");
+  }
+
+  /**
    * Opens a runner that runs this model on data and shows it the inputs of chosen layers: what
    * calibration (the Gram matrices of data-aware truncation), sequential fitting and output
    * fidelity need.

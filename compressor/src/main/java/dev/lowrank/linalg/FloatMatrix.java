@@ -143,6 +143,22 @@ public final class FloatMatrix {
   }
 
   /**
+   * Returns the product {@code this * other} in single precision through OpenBLAS's {@code sgemm}
+   * (the product the compressor's SVD backends use).
+   *
+   * @param other a matrix with {@code cols()} rows
+   * @return the product
+   * @throws IllegalArgumentException if the shapes do not fit
+   */
+  public FloatMatrix multiply(FloatMatrix other) {
+    if (cols != other.rows) {
+      throw new IllegalArgumentException(
+          "Cannot multiply " + rows + "x" + cols + " by " + other.rows + "x" + other.cols);
+    }
+    return dev.lowrank.linalg.internal.Blas.gemm(1f, this, false, other, false, 0f, null);
+  }
+
+  /**
    * Returns the product {@code this * other}, computed in double precision per element; meant for
    * checks and small matrices, not for hot paths.
    *

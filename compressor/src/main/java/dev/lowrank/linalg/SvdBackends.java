@@ -4,7 +4,6 @@ import dev.lowrank.linalg.internal.AutoSvd;
 import dev.lowrank.linalg.internal.BlasCoordinator;
 import dev.lowrank.linalg.internal.LapackExactSvd;
 import dev.lowrank.linalg.internal.RandomizedSvd;
-import java.util.List;
 
 /**
  * The factory of {@link SvdBackend}s: callers ask for a method by name and never name an
@@ -23,9 +22,6 @@ import java.util.List;
  * two workers of two threads). See {@code docs/linalg.md}.
  */
 public final class SvdBackends {
-
-  /** The names {@link #named} accepts, as the CLI spells them. */
-  public static final List<String> NAMES = List.of("exact", "randomized", "auto");
 
   private SvdBackends() {}
 
@@ -57,7 +53,19 @@ public final class SvdBackends {
    * @return the randomized backend
    */
   public static SvdBackend randomized(long seed) {
-    return new RandomizedSvd(seed, RandomizedSvd.Settings.DEFAULTS);
+    return randomized(seed, RandomizedSettings.DEFAULTS);
+  }
+
+  /**
+   * Returns a randomized backend with other tuning than the defaults (for benchmarks and tuning
+   * studies; the compressor uses {@link #randomized(long)} and {@link #auto}).
+   *
+   * @param seed seed of the Gaussian test matrices
+   * @param settings the tuning
+   * @return the randomized backend
+   */
+  public static SvdBackend randomized(long seed, RandomizedSettings settings) {
+    return new RandomizedSvd(seed, settings);
   }
 
   /**
@@ -80,7 +88,7 @@ public final class SvdBackends {
    */
   public static SvdBackend auto(long seed) {
     return new AutoSvd(
-        seed, RandomizedSvd.Settings.DEFAULTS.withMaxErrorRatio(AutoSvd.MAX_ERROR_RATIO));
+        seed, RandomizedSettings.DEFAULTS.withMaxErrorRatio(AutoSvd.MAX_ERROR_RATIO));
   }
 
   /**
@@ -95,25 +103,6 @@ public final class SvdBackends {
       case EXACT -> exact();
       case RANDOMIZED -> randomized(seed);
       case AUTO -> auto(seed);
-    };
-  }
-
-  /**
-   * Returns the backend called {@code name}.
-   *
-   * @param name one of {@link #NAMES}: {@code exact}, {@code randomized} or {@code auto}
-   * @param seed seed of the randomized test matrices (ignored by {@code exact})
-   * @return the backend
-   * @throws IllegalArgumentException if the name is unknown
-   */
-  public static SvdBackend named(String name, long seed) {
-    return switch (name) {
-      case "exact" -> exact();
-      case "randomized" -> randomized(seed);
-      case "auto" -> auto(seed);
-      default ->
-          throw new IllegalArgumentException(
-              "Unknown SVD method '" + name + "'; use one of " + String.join(", ", NAMES) + ".");
     };
   }
 

@@ -20,4 +20,21 @@ public enum SvdMethod {
   public String cliName() {
     return name().toLowerCase(java.util.Locale.ROOT);
   }
+
+  /**
+   * Returns the method a lower-case name spells, as {@link #cliName()} gives it.
+   *
+   * @param name {@code exact}, {@code randomized} or {@code auto}
+   * @return the method
+   * @throws IllegalArgumentException naming the known methods if the name is unknown
+   */
+  public static SvdMethod parse(String name) {
+    for (SvdMethod m : values()) {
+      if (m.cliName().equals(name)) {
+        return m;
+      }
+    }
+    throw new IllegalArgumentException(
+        "Unknown SVD method '" + name + "'; use one of exact, randomized, auto.");
+  }
 }

@@ -9,16 +9,17 @@ import org.junit.jupiter.api.Test;
 class SvdBackendsTest {
 
   @Test
-  void namedReturnsTheBackendOfThatName() {
-    for (String name : SvdBackends.NAMES) {
-      assertEquals(name, SvdBackends.named(name, 1).name());
+  void eachMethodParsesFromItsNameAndCreatesTheBackendOfThatName() {
+    for (SvdMethod m : SvdMethod.values()) {
+      assertEquals(m, SvdMethod.parse(m.cliName()));
+      assertEquals(m.cliName(), SvdBackends.create(m, 1).name());
     }
   }
 
   @Test
   void unknownNameIsRejectedWithTheKnownNames() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> SvdBackends.named("lanczos", 1));
+        assertThrows(IllegalArgumentException.class, () -> SvdMethod.parse("lanczos"));
     assertTrue(e.getMessage().contains("'lanczos'"), e.getMessage());
     assertTrue(e.getMessage().contains("exact, randomized, auto"), e.getMessage());
   }

@@ -14,11 +14,11 @@ import ai.djl.training.ParameterStore;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.util.Pair;
 import dev.lowrank.data.SampleShape;
+import dev.lowrank.format.Layer;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.io.TemporaryFiles;
 import dev.lowrank.linalg.LowRankFactors;
-import dev.lowrank.runtime.LowRankLinear;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -66,12 +66,15 @@ final class TorchScriptModels {
         byName.put(p.getKey(), p.getValue());
       }
       List<TrainableFactors> trained = new ArrayList<>();
+      Map<String, Layer> layers = new LinkedHashMap<>();
+      source.layers().forEach(l -> layers.put(l.name(), l));
       for (String layer : factors.keySet()) {
-        Parameter a = byName.get(layer + "." + LowRankLinear.FACTOR_A);
-        Parameter b = byName.get(layer + "." + LowRankLinear.FACTOR_B);
+        List<String> names = source.factorParameterNames(layers.get(layer));
+        Parameter a = byName.get(names.get(0));
+        Parameter b = byName.get(names.get(1));
         if (a == null || b == null) {
           throw new IllegalStateException(
-              "The factorized TorchScript module has no parameters " + layer + ".lowrank_a/_b");
+              "The factorized TorchScript module has no parameters " + names);
         }
         a.freeze(false);
         b.freeze(false);

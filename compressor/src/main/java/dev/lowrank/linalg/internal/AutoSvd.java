@@ -1,6 +1,7 @@
 package dev.lowrank.linalg.internal;
 
 import dev.lowrank.linalg.FloatMatrix;
+import dev.lowrank.linalg.RandomizedSettings;
 import dev.lowrank.linalg.RankTarget;
 import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.TruncatedSvd;
@@ -18,8 +19,7 @@ import dev.lowrank.linalg.TruncatedSvd;
  * predicts that its basis would outgrow half of {@code min(n, m)}.
  *
  * <p>Its randomized backend runs with the accuracy control of {@link
- * RandomizedSvd.Settings#maxErrorRatio()} set to {@link #MAX_ERROR_RATIO} ({@link
- * ConvergenceCheck}).
+ * RandomizedSettings#maxErrorRatio()} set to {@link #MAX_ERROR_RATIO} ({@link ConvergenceCheck}).
  */
 public final class AutoSvd implements SvdBackend {
 
@@ -48,7 +48,7 @@ public final class AutoSvd implements SvdBackend {
    * @param seed seed of the randomized backend's test matrices
    * @param settings the randomized backend's tuning
    */
-  public AutoSvd(long seed, RandomizedSvd.Settings settings) {
+  public AutoSvd(long seed, RandomizedSettings settings) {
     this.randomized = new RandomizedSvd(seed, settings);
     this.oversampling = settings.oversampling();
   }

@@ -323,17 +323,7 @@ final class NativeMatrix implements AutoCloseable {
               u.ld,
               vt.pointer,
               vt.ld);
-      if (info > 0) {
-        throw new ArithmeticException(
-            "LAPACK sgesdd did not converge on a "
-                + rows
-                + "x"
-                + cols
-                + " matrix (info "
-                + info
-                + ")");
-      }
-      check(info, "sgesdd");
+      checkSvd(info);
       float[] s = new float[k];
       ps.get(s);
       done = true;
@@ -357,21 +347,26 @@ final class NativeMatrix implements AutoCloseable {
       int info =
           openblas.LAPACKE_sgesdd(
               openblas.LAPACK_COL_MAJOR, (byte) 'N', rows, cols, pointer, ld, ps, none, 1, none, 1);
-      if (info > 0) {
-        throw new ArithmeticException(
-            "LAPACK sgesdd did not converge on a "
-                + rows
-                + "x"
-                + cols
-                + " matrix (info "
-                + info
-                + ")");
-      }
-      check(info, "sgesdd");
+      checkSvd(info);
       float[] s = new float[k];
       ps.get(s);
       return s;
     }
+  }
+
+  /** Fails on an {@code sgesdd} error code: no convergence, or a bad argument. */
+  private void checkSvd(int info) {
+    if (info > 0) {
+      throw new ArithmeticException(
+          "LAPACK sgesdd did not converge on a "
+              + rows
+              + "x"
+              + cols
+              + " matrix (info "
+              + info
+              + ")");
+    }
+    check(info, "sgesdd");
   }
 
   /** Returns {@code ||this||_F^2}, accumulated in double precision. */

@@ -1,10 +1,10 @@
 package dev.lowrank.linalg.internal;
 
 import dev.lowrank.linalg.FloatMatrix;
+import dev.lowrank.linalg.RandomizedSettings;
 import dev.lowrank.linalg.RankTarget;
 import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.TruncatedSvd;
-import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 
@@ -23,11 +23,11 @@ import java.util.SplittableRandom;
  * than Householder QR here; the last basis, which the result is built on, gets Householder QR
  * ({@code sgeqrf} and {@code sorgqr}). Setting {@code luBetweenSteps} to false uses QR throughout.
  *
- * <p><b>Accuracy control</b> (fixed ranks, when {@link Settings#controlsError()}): after the last
- * pass, {@link ConvergenceCheck} predicts from the last two bases whether the rank-r error is
- * within {@link Settings#maxErrorRatio()} of the Eckart-Young optimum. If not, further power
- * iterations run, each checked again, while the predicted iterations cost less than the exact SVD
- * ({@link #iterationCost}, {@link #exactCost}); otherwise the exact SVD runs ({@link
+ * <p><b>Accuracy control</b> (fixed ranks, when {@link RandomizedSettings#controlsError()}): after
+ * the last pass, {@link ConvergenceCheck} predicts from the last two bases whether the rank-r error
+ * is within {@link RandomizedSettings#maxErrorRatio()} of the Eckart-Young optimum. If not, further
+ * power iterations run, each checked again, while the predicted iterations cost less than the exact
+ * SVD ({@link #iterationCost}, {@link #exactCost}); otherwise the exact SVD runs ({@link
  * #FALLBACK_METHOD}). The check reads what the passes compute anyway (the triangular factor of the
  * last QR, the Gram matrix of the basis before it), so a result that passes at once is the
  * uncontrolled result.
@@ -65,88 +65,8 @@ public final class RandomizedSvd implements SvdBackend {
    */
   static final double UNCERTIFIABLE_FRACTION_GAP = 1e-5;
 
-  /**
-   * The tuning of the randomized algorithms.
-   *
-   * @param oversampling extra sketch columns beyond the rank, {@code >= 0}
-   * @param passes products with the matrix or its transpose for a fixed rank, {@code >= 2}
-   * @param blockSize columns added per step of the fixed-precision variant, {@code >= 1}
-   * @param blockPowerIterations power iterations per block of the fixed-precision variant
-   * @param maxBasisShare the fixed-precision basis may grow to this share of {@code min(n, m)}
-   *     before the exact SVD takes over, in (0, 1]
-   * @param luBetweenSteps whether intermediate bases are renormalized by LU (else QR)
-   * @param maxErrorRatio the accuracy control of fixed ranks: the bound on the rank-r error over
-   *     the Eckart-Young optimum that every result must be predicted to meet (more power
-   *     iterations, else the exact SVD), above 1; {@link Double#POSITIVE_INFINITY} turns the
-   *     control off
-   */
-  public record Settings(
-      int oversampling,
-      int passes,
-      int blockSize,
-      int blockPowerIterations,
-      double maxBasisShare,
-      boolean luBetweenSteps,
-      double maxErrorRatio) {
-
-    /**
-     * The defaults of the randomized backend, chosen and measured in {@code docs/linalg.md}; no
-     * accuracy control.
-     */
-    public static final Settings DEFAULTS =
-        new Settings(32, 7, 32, 3, 0.5, true, Double.POSITIVE_INFINITY);
-
-    /** Checks the ranges. */
-    public Settings {
-      if (oversampling < 0
-          || passes < 2
-          || blockSize < 1
-          || blockPowerIterations < 0
-          || !(maxBasisShare > 0 && maxBasisShare <= 1)
-          || !(maxErrorRatio > 1)) {
-        throw new IllegalArgumentException(
-            "need oversampling >= 0, passes >= 2, block size >= 1, block power iterations >= 0,"
-                + " a basis share in (0, 1] and an error ratio above 1, got "
-                + List.of(
-                    oversampling,
-                    passes,
-                    blockSize,
-                    blockPowerIterations,
-                    maxBasisShare,
-                    maxErrorRatio));
-      }
-    }
-
-    /**
-     * Returns these settings with the accuracy control of fixed ranks set to {@code ratio}.
-     *
-     * @param ratio the bound on the rank-r error over the optimum, above 1, or {@link
-     *     Double#POSITIVE_INFINITY} for none
-     * @return the new settings
-     */
-    public Settings withMaxErrorRatio(double ratio) {
-      return new Settings(
-          oversampling,
-          passes,
-          blockSize,
-          blockPowerIterations,
-          maxBasisShare,
-          luBetweenSteps,
-          ratio);
-    }
-
-    /**
-     * Returns whether fixed-rank results are checked against {@link #maxErrorRatio}.
-     *
-     * @return whether the accuracy control is on
-     */
-    public boolean controlsError() {
-      return maxErrorRatio != Double.POSITIVE_INFINITY;
-    }
-  }
-
   private final long seed;
-  private final Settings settings;
+  private final RandomizedSettings settings;
 
   /**
    * Creates a randomized backend.
@@ -154,7 +74,7 @@ public final class RandomizedSvd implements SvdBackend {
    * @param seed seed of the Gaussian test matrices
    * @param settings the tuning
    */
-  public RandomizedSvd(long seed, Settings settings) {
+  public RandomizedSvd(long seed, RandomizedSettings settings) {
     this.seed = seed;
     this.settings = settings;
   }

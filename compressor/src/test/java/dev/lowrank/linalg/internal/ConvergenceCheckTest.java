@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lowrank.linalg.RandomizedSettings;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -142,7 +143,7 @@ class ConvergenceCheckTest {
 
   @Test
   void settingsRejectARatioOfOneOrLessAndTheDefaultsHaveNoControl() {
-    RandomizedSvd.Settings defaults = RandomizedSvd.Settings.DEFAULTS;
+    RandomizedSettings defaults = RandomizedSettings.DEFAULTS;
     assertEquals(false, defaults.controlsError());
     assertTrue(defaults.withMaxErrorRatio(1.005).controlsError());
     assertThrows(IllegalArgumentException.class, () -> defaults.withMaxErrorRatio(1.0));

@@ -121,6 +121,17 @@ public final class TorchScriptModel implements SourceModel {
   }
 
   @Override
+  public List<String> factorParameterNames(Layer layer) {
+    if (module(layer) instanceof ModelAnalysis.ProjectionSite p) {
+      // A projection's factors are attributes of its attention module, not of a module of its own.
+      String attention = layer.name().substring(0, layer.name().lastIndexOf('.'));
+      return List.of(
+          attention + "." + p.projection().factorA(), attention + "." + p.projection().factorB());
+    }
+    return SourceModel.super.factorParameterNames(layer);
+  }
+
+  @Override
   public Set<ConvForm> convForms(Layer layer) {
     return EnumSet.allOf(ConvForm.class);
   }
