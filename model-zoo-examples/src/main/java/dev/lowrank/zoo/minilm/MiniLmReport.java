@@ -160,12 +160,17 @@ public record MiniLmReport(
           String.format(
               Locale.ROOT,
               " The data-aware methods calibrate on %d texts of the calibration part%s (disjoint"
-                  + " from both; the sensitivity probes on %d of them).",
+                  + " from both%s).",
               texts.calibration(),
               calibrationTokens.isPresent()
                   ? String.format(Locale.ROOT, ", %,d tokens", calibrationTokens.getAsLong())
                   : "",
-              Math.min(s.sensitivitySamples(), texts.calibration())));
+              s.methods().contains(MiniLmMethod.SENSITIVITY)
+                  ? String.format(
+                      Locale.ROOT,
+                      "; the sensitivity probes on %d of them",
+                      Math.min(s.sensitivitySamples(), texts.calibration()))
+                  : ""));
     }
     sb.append(
         " A share is of the 36 encoder linear layers' weights: the same for each layer (plain,"
