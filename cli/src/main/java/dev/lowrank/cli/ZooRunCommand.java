@@ -245,16 +245,30 @@ final class ZooRunCommand implements Callable<Integer> {
       files.optOutput("--write", minilm.write, Outputs.Kind.FILE);
     }
     try (Outputs outputs = files.build()) {
-      Path work =
-          out != null
-              ? Files.createDirectories(out)
-              : TemporaryFiles.createDirectory("lowrank-zoo");
+      Path work;
+      if (out == null) {
+        work = TemporaryFiles.createDirectory("lowrank-zoo");
+      } else {
+        work = out;
+        if (!Files.exists(out)) {
+          Files.createDirectories(out);
+          outputs.written(out);
+        }
+      }
+      Set<Path> before = entries(work);
       MiniLmReport report;
       try {
         report = MiniLmComparison.run(settings, cache, work, ProgressBars.auto());
       } finally {
         if (out == null) {
           TemporaryFiles.delete(work);
+        } else {
+          // The models this run added to --out are removed again if it fails.
+          for (Path p : entriesOrNone(work)) {
+            if (!before.contains(p) && p.getFileName().toString().startsWith(MiniLmExample.NAME)) {
+              outputs.written(p);
+            }
+          }
         }
       }
       PrintWriter w = spec.commandLine().getOut();
