@@ -17,6 +17,7 @@ import dev.lowrank.format.ConvGeometry;
 import dev.lowrank.format.Layer;
 import dev.lowrank.format.LayerKind;
 import dev.lowrank.format.ModelFileException;
+import dev.lowrank.linalg.SvdAlgorithm;
 import dev.lowrank.runtime.ManifestFile;
 import java.io.IOException;
 import java.io.InputStream;
@@ -124,7 +125,7 @@ public final class ManifestJson {
       o.add("params", lp);
       o.add("energyKept", number(l.energyKept()));
       o.add("relativeError", number(l.relativeError()));
-      o.add("svd", string(l.svd()));
+      o.add("svd", string(l.svd().map(SvdAlgorithm::label)));
       l.data().ifPresent(d -> o.add("data", dataFit(d)));
       o.addProperty("kind", l.layer().kind().label());
       o.add("form", string(l.form().map(ConvForm::label)));
@@ -294,7 +295,7 @@ public final class ManifestJson {
                 lp.get("after").getAsLong(),
                 optNumber(o.get("energyKept")),
                 optNumber(o.get("relativeError")),
-                optString(o.get("svd")),
+                optString(o.get("svd")).map(SvdAlgorithm::parse),
                 o.has("data") && o.get("data").isJsonObject()
                     ? Optional.of(dataFit(o.getAsJsonObject("data")))
                     : Optional.empty(),

@@ -22,6 +22,7 @@ import dev.lowrank.linalg.BlasThreads;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
 import dev.lowrank.linalg.RankTarget;
+import dev.lowrank.linalg.SvdAlgorithm;
 import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.SvdBackends;
 import dev.lowrank.linalg.TruncatedSvd;
@@ -539,13 +540,13 @@ public final class CompressionRun {
     }
     Tried best = null;
     String firstReason = null;
-    Optional<String> lastSvd = Optional.empty();
+    Optional<SvdAlgorithm> lastSvd = Optional.empty();
     for (LayerPlan.Candidate candidate : plan.candidates()) {
       MatrixForm form = candidate.form();
       FloatMatrix w = form.arrange(layer, weight);
       RankTarget target = candidate.target();
       TruncatedSvd svd = backend.decompose(w, target);
-      lastSvd = Optional.of(svd.method());
+      lastSvd = Optional.of(svd.algorithm());
       int r =
           target instanceof RankTarget.Leading leading
               ? leading.rank()
@@ -562,7 +563,7 @@ public final class CompressionRun {
       }
       LowRankFactors factors = LowRankFactors.truncate(svd, r);
       double error = factors.residualNorm(w) / Math.sqrt(norm2);
-      Tried tried = new Tried(form, r, factors, error, svd.energy(r) / norm2, svd.method());
+      Tried tried = new Tried(form, r, factors, error, svd.energy(r) / norm2, svd.algorithm());
       if (best == null || tried.betterThan(best, plan.fewerWeights())) {
         best = tried;
       }
@@ -588,7 +589,12 @@ public final class CompressionRun {
 
   /** One candidate's outcome. */
   private record Tried(
-      MatrixForm form, int rank, LowRankFactors factors, double error, double energy, String svd) {
+      MatrixForm form,
+      int rank,
+      LowRankFactors factors,
+      double error,
+      double energy,
+      SvdAlgorithm svd) {
 
     boolean betterThan(Tried other, boolean fewerWeights) {
       long mine = factors.parameters();
@@ -626,7 +632,7 @@ public final class CompressionRun {
       return dense(
           layer,
           RankRules.doesNotPay(spec.policyFor(layer.name()).describe(), r, n, m) + note,
-          Optional.of(svd.method()));
+          Optional.of(svd.algorithm()));
     }
     LowRankFactors factors =
         data.method() == TruncationMethod.PLAIN
@@ -647,7 +653,7 @@ public final class CompressionRun {
         after,
         energy,
         error,
-        Optional.of(svd.method()),
+        Optional.of(svd.algorithm()),
         Optional.of(fit),
         Optional.empty());
   }
@@ -764,7 +770,7 @@ public final class CompressionRun {
         Optional.empty());
   }
 
-  static LayerResult dense(Layer layer, String reason, Optional<String> svd) {
+  static LayerResult dense(Layer layer, String reason, Optional<SvdAlgorithm> svd) {
     return new LayerResult(
         layer,
         LayerStatus.DENSE,

@@ -225,7 +225,7 @@ final class SequentialFitting {
       return CompressionRun.dense(
           layer,
           RankRules.doesNotPay(spec.policyFor(layer.name()).describe(), r, n, m),
-          Optional.of(svd.method()));
+          Optional.of(svd.algorithm()));
     }
     float[] vt = new float[r * (int) m];
     System.arraycopy(svd.vt().data(), 0, vt, 0, vt.length);
@@ -265,7 +265,7 @@ final class SequentialFitting {
         factors.parameters() + (layer.hasBias() ? n : 0),
         Math.max(0, 1 - error * error),
         error,
-        Optional.of(svd.method()),
+        Optional.of(svd.algorithm()),
         Optional.of(fit),
         Optional.empty());
   }
@@ -293,7 +293,7 @@ final class SequentialFitting {
       return CompressionRun.dense(
           layer,
           RankRules.doesNotPay(spec.policyFor(layer.name()).describe(), r, n, m),
-          Optional.of(svd.method()));
+          Optional.of(svd.algorithm()));
     }
     LowRankFactors factors = LowRankFactors.truncate(svd, r);
     store.put(layer.name(), factors);
@@ -306,7 +306,7 @@ final class SequentialFitting {
         factors.parameters() + (layer.hasBias() ? n : 0),
         svd.energy(r) / norm2,
         factors.residualNorm(w) / Math.sqrt(norm2),
-        Optional.of(svd.method()));
+        Optional.of(svd.algorithm()));
   }
 
   /** {@code tr(P G Q^T)}: one float32 product, the sum in double precision. */

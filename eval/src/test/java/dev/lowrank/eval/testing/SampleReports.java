@@ -219,6 +219,6 @@ public final class SampleReports {
         after,
         0.9,
         0.1,
-        Optional.of("exact"));
+        Optional.of(dev.lowrank.linalg.SvdAlgorithm.EXACT));
   }
 }
