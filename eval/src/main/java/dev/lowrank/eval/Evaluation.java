@@ -141,6 +141,7 @@ public final class Evaluation {
                       : b.tradeoff)
               .optWarnings(warnings);
       accuracy.ifPresent(report::optAccuracy);
+      b.pooling.ifPresent(report::optPooling);
       if (b.maxAccuracyDrop.isPresent()) {
         report.optGate(Gate.check(accuracy, fidelity, b.maxAccuracyDrop.getAsDouble()));
       }
