@@ -241,12 +241,17 @@ class ReportWritersTest {
     assertTrue(
         text.contains("outputs            mean-pooled sentence embeddings, 384 values each\n"),
         text);
-    assertTrue(text.contains(", cosine mean 0.9123, min 0.7012\n"), text);
+    assertTrue(
+        text.contains(
+            "fidelity           cosine mean 0.9123, min 0.7012, relative L2 error 0.4123\n"),
+        text);
+    assertFalse(text.contains("top-1 agreement"), "embeddings have no classes: " + text);
     String md = ReportWriters.markdown().render(r);
     assertTrue(
         md.contains("| cosine of embeddings to the original's | | mean 0.9123, min 0.7012 | |"),
         md);
     assertTrue(md.contains("compared: mean-pooled sentence embeddings"), md);
+    assertFalse(md.contains("| top-1 agreement |"), md);
     String html = ReportWriters.html().render(r);
     assertTrue(
         html.contains("<div class=\"k\">Embedding cosine</div><div class=\"v\">0.9123"), html);

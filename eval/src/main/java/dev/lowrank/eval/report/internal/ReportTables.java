@@ -77,7 +77,9 @@ final class ReportTables {
                     "drop " + Fmt.pp(a.top5Drop()));
               }
             });
-    t.row("top-1 agreement", "", Fmt.pct(r.fidelity().top1Agreement()), "");
+    if (r.pooling().isEmpty()) {
+      t.row("top-1 agreement", "", Fmt.pct(r.fidelity().top1Agreement()), "");
+    }
     t.row(
         "relative L2 error of " + outputs(r.pooling()),
         "",
@@ -145,12 +147,22 @@ final class ReportTables {
       }
     }
     r.pooling().ifPresent(p -> t.row("outputs", pooled(p) + ", " + r.outputs() + " values each"));
-    t.row(
-        "fidelity",
-        Fmt.pct(r.fidelity().top1Agreement())
-            + " top-1 agreement, relative L2 error "
-            + Fmt.dec(r.fidelity().relativeL2Error())
-            + cosine(r.fidelity()).map(c -> ", cosine " + c).orElse(""));
+    if (r.pooling().isPresent() && cosine(r.fidelity()).isPresent()) {
+      // Embeddings have no classes: the largest of their values agreeing says nothing.
+      t.row(
+          "fidelity",
+          "cosine "
+              + cosine(r.fidelity()).get()
+              + ", relative L2 error "
+              + Fmt.dec(r.fidelity().relativeL2Error()));
+    } else {
+      t.row(
+          "fidelity",
+          Fmt.pct(r.fidelity().top1Agreement())
+              + " top-1 agreement, relative L2 error "
+              + Fmt.dec(r.fidelity().relativeL2Error())
+              + cosine(r.fidelity()).map(c -> ", cosine " + c).orElse(""));
+    }
     for (LatencyComparison c : r.latency()) {
       t.row(
           "latency, batch " + c.batchSize(),
