@@ -23,9 +23,9 @@ public final class TextOptions {
       names = TOKENIZER,
       paramLabel = "TOKENIZER.json",
       description =
-          "Read the data files (--data, --calibration, --finetune) as text, one text per line"
-              + " (label<TAB>text in a .tsv), tokenized with this Hugging Face tokenizer.json into"
-              + " input_ids, attention_mask and token_type_ids.")
+          "Read the data files this command is given (--data, --calibration, --finetune) as"
+              + " text, one text per line (label<TAB>text in a .tsv), tokenized with this Hugging"
+              + " Face tokenizer.json into input_ids, attention_mask and token_type_ids.")
   Path tokenizer;
 
   @Option(
