@@ -189,182 +189,93 @@ class TextOptionsTest {
   @Test
   void misuseExitsTwoWithOneLineBeforeAnyWork() {
     Path out = tmp.resolve("never.pt");
-    String m = mlp.toString();
-    String o = out.toString();
-    String tok = tokenizer.toString();
-    String txt = texts.toString();
-    String tsv = labeled.toString();
     String addTokenizer =
         " names a text file (one text per line); add --tokenizer TOKENIZER.json, the model's"
             + " Hugging Face tokenizer, to read it";
+    String compress = "compress --model <m> --out <o> --rank 8 ";
+    // Each case: the line's start after "lowrank <command>: ", and the arguments, in which <m>,
+    // <o>, <tok>, <txt> and <tsv> stand for the model, the output, the tokenizer and the texts.
     String[][] cases = {
+      {"<txt>: --calibration" + addTokenizer, compress + "--calibration <txt>"},
+      {"<tsv>: --finetune" + addTokenizer, compress + "--finetune <tsv>"},
       {
-        txt + ": --calibration" + addTokenizer,
-        "compress",
-        "--model",
-        m,
-        "--out",
-        o,
-        "--rank",
-        "8",
-        "--calibration",
-        txt
+        "<tsv>: --data" + addTokenizer,
+        "compress --model <m> --out <o> --min-fidelity 0.9 --data <tsv>"
       },
+      {"<tsv>: --data" + addTokenizer, "sweep --model <m> --ranks 4 --data <tsv>"},
       {
-        tsv + ": --finetune" + addTokenizer,
-        "compress",
-        "--model",
-        m,
-        "--out",
-        o,
-        "--rank",
-        "8",
-        "--finetune",
-        tsv
+        "<txt>: --calibration" + addTokenizer,
+        "sweep --model <m> --ranks 4 --data digits --calibration <txt>"
       },
-      {
-        tsv + ": --data" + addTokenizer,
-        "compress",
-        "--model",
-        m,
-        "--out",
-        o,
-        "--min-fidelity",
-        "0.9",
-        "--data",
-        tsv
-      },
-      {tsv + ": --data" + addTokenizer, "sweep", "--model", m, "--ranks", "4", "--data", tsv},
-      {
-        txt + ": --calibration" + addTokenizer,
-        "sweep",
-        "--model",
-        m,
-        "--ranks",
-        "4",
-        "--data",
-        "digits",
-        "--calibration",
-        txt
-      },
-      {txt + ": --calibration" + addTokenizer, "inspect", "--model", m, "--calibration", txt},
-      {tsv + ": --data" + addTokenizer, "eval", "--model", m, "--compressed", m, "--data", tsv},
+      {"<txt>: --calibration" + addTokenizer, "inspect --model <m> --calibration <txt>"},
+      {"<tsv>: --data" + addTokenizer, "eval --model <m> --compressed <m> --data <tsv>"},
       {
         "--tokenizer reads text data: give the text file with --data, --calibration or --finetune",
-        "compress",
-        "--model",
-        m,
-        "--out",
-        o,
-        "--rank",
-        "8",
-        "--tokenizer",
-        tok
+        compress + "--tokenizer <tok>"
       },
       {
         "--tokenizer reads text data: give the text file with --calibration",
-        "inspect",
-        "--model",
-        m,
-        "--tokenizer",
-        tok
+        "inspect --model <m> --tokenizer <tok>"
       },
       {
         "--max-length applies to text: give --tokenizer too",
-        "sweep",
-        "--model",
-        m,
-        "--ranks",
-        "4",
-        "--data",
-        "digits",
-        "--max-length",
-        "32"
+        "sweep --model <m> --ranks 4 --data digits --max-length 32"
       },
       {
         "--max-length: The maximum sequence length must be at least 2, got 1",
-        "compress",
-        "--model",
-        m,
-        "--out",
-        o,
-        "--rank",
-        "8",
-        "--calibration",
-        txt,
-        "--tokenizer",
-        tok,
-        "--max-length",
-        "1"
+        compress + "--calibration <txt> --tokenizer <tok> --max-length 1"
       },
       {
         "--calibration names the bundled digits set, which is not text; drop --tokenizer or give a"
             + " text file",
-        "compress",
-        "--model",
-        m,
-        "--out",
-        o,
-        "--rank",
-        "8",
-        "--calibration",
-        "digits",
-        "--tokenizer",
-        tok
+        compress + "--calibration digits --tokenizer <tok>"
       },
       {
         "--pooling is only used with --max-accuracy-drop or --min-fidelity",
-        "compress",
-        "--model",
-        m,
-        "--out",
-        o,
-        "--rank",
-        "8",
-        "--pooling",
-        "mean"
+        compress + "--pooling mean"
       },
       {
         "--pooling: 'max' is not a pooling; use mean or cls",
-        "sweep",
-        "--model",
-        m,
-        "--ranks",
-        "4",
-        "--data",
-        "digits",
-        "--pooling",
-        "max"
+        "sweep --model <m> --ranks 4 --data digits --pooling max"
       },
       {
-        "--report " + tok,
-        "compress",
-        "--model",
-        m,
-        "--out",
-        o,
-        "--rank",
-        "8",
-        "--calibration",
-        txt,
-        "--tokenizer",
-        tok,
-        "--report",
-        tok
+        "--label-column names a CSV column; text labels come first on each line of a .tsv",
+        "eval --model <m> --compressed <m> --data <tsv> --tokenizer <tok> --label-column y"
       },
+      {"--report <tok>", compress + "--calibration <txt> --tokenizer <tok> --report <tok>"},
     };
     for (String[] c : cases) {
-      String[] args = java.util.Arrays.copyOfRange(c, 1, c.length);
+      String[] args = c[1].split(" ");
+      for (int i = 0; i < args.length; i++) {
+        args[i] = substitute(args[i], out);
+      }
+      String expected = substitute(c[0], out);
       CliRun run = CliRun.of(args);
       String what = String.join(" ", args);
       assertEquals(2, run.exitCode(), what + ": " + run.err());
       assertEquals(1, run.err().strip().lines().count(), run.err());
       assertTrue(
-          run.err().startsWith("lowrank " + args[0] + ": " + c[0]),
-          what + "\n  expected: " + c[0] + "\n  got: " + run.err());
+          run.err().startsWith("lowrank " + args[0] + ": " + expected),
+          what + "\n  expected: " + expected + "\n  got: " + run.err());
       assertEquals("", run.out(), "refused before any work: " + what);
       assertFalse(Files.exists(out), "nothing written: " + what);
     }
+  }
+
+  /**
+   * Puts the files in for the placeholders: an argument {@code <m>} or {@code <o>}, and {@code
+   * <tok>}, {@code <txt>}, {@code <tsv>} anywhere.
+   */
+  private static String substitute(String s, Path out) {
+    if (s.equals("<m>")) {
+      return mlp.toString();
+    }
+    if (s.equals("<o>")) {
+      return out.toString();
+    }
+    return s.replace("<tok>", tokenizer.toString())
+        .replace("<txt>", texts.toString())
+        .replace("<tsv>", labeled.toString());
   }
 
   @Test
