@@ -277,10 +277,10 @@ public final class FinetuneOptions {
       return DataSource.of(Digits.train().withName("digits training split"));
     }
     dev.lowrank.data.DataOptions.Builder b = text.readOptions(OPTION, data);
-    if (labelColumn != null && text.present()) {
+    if (labelColumn != null && !NO_LABEL_COLUMN.equals(labelColumn) && text.present()) {
       throw new IllegalArgumentException(
           "--finetune-label-column names a CSV column; text labels come first on each line of a"
-              + " .tsv");
+              + " .tsv ('none' ignores them)");
     }
     if (NO_LABEL_COLUMN.equals(labelColumn)) {
       b.optUnlabeled();
