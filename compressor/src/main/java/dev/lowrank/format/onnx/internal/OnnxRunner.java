@@ -17,6 +17,7 @@ import dev.lowrank.format.Layer;
 import dev.lowrank.format.LayerInputObserver;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelRunner;
+import dev.lowrank.format.onnx.OnnxEnvironment;
 import dev.lowrank.format.onnx.internal.OnnxLayer.InputLayout;
 import dev.lowrank.format.onnx.internal.OnnxLayer.Op;
 import dev.lowrank.format.onnx.internal.proto.OnnxProto.GraphProto;
@@ -83,7 +84,7 @@ final class OnnxRunner implements ModelRunner {
 
   OnnxRunner(OnnxModel model, Set<String> observedLayers) throws ModelFileException {
     this.model = model;
-    this.env = OrtEnvironment.getEnvironment();
+    this.env = OnnxEnvironment.get();
     OnnxGraph graph = model.graph();
     for (OnnxLayer l : model.scanned()) {
       if (observedLayers.contains(l.name())) {
