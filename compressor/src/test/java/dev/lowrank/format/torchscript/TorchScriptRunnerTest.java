@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * outputs equal those of the original file loaded by DJL, it reports each layer's input in call
  * order, its weights can be replaced and restored, and PyTorch is the judge: {@code
  * capture_judge.py} runs the archive with {@code torch.jit.load} and records every {@code
- * nn.Linear}'s input with forward pre-hooks on the eager model, for every fixture.
+ * nn.Linear}'s and {@code nn.Conv2d}'s input with forward pre-hooks on the eager model, for every
+ * fixture.
  */
 class TorchScriptRunnerTest {
 
@@ -103,6 +104,15 @@ class TorchScriptRunnerTest {
         assertEquals(List.of("fc1", "fc2", "fc3"), run.order());
         assertArrayEquals(
             TEST.flatFeatures(), run.inputs().get("fc1").get(0).floats(), 0f, "fc1 sees x");
+      }
+      if (f.model().equals("cnn")) {
+        // A convolution reports the tensor it convolves, [N, C_in, H, W], not its patches.
+        assertEquals(List.of("conv1", "conv2", "fc1", "fc2"), run.order(), f.file());
+        Tensor x = run.inputs().get("conv1").get(0);
+        assertArrayEquals(batchShape(f, TEST.size()), x.shape(), f.file());
+        assertArrayEquals(TEST.flatFeatures(), x.floats(), 0f, "conv1 sees x");
+        assertArrayEquals(
+            new long[] {TEST.size(), 16, 8, 8}, run.inputs().get("conv2").get(0).shape(), f.file());
       }
     }
   }
