@@ -149,6 +149,42 @@ class TorchScriptRunnerTest {
   }
 
   @Test
+  void convolutionKernelsAreReplacedFromTheirChannelForm() throws Exception {
+    Fixture f = TorchScriptFixtures.get("cnn_scripted.pt");
+    Path model = f.copyTo(dir);
+    try (SourceModel m = ModelFormats.open(model);
+        ModelRunner r = m.runner(Set.of("conv2"))) {
+      Layer conv1 = m.layers().get(0);
+      assertEquals("conv1", conv1.name());
+      assertTrue(r.replaces("conv1"), "a dense convolution's kernel can be replaced");
+      FloatMatrix w = m.readWeight(conv1);
+      assertEquals("16x9", w.shape());
+      float[] before = r.run(List.of(input(f)), LayerInputObserver.NONE).get(0).floats();
+      List<Tensor> conv2Inputs = new ArrayList<>();
+      r.setWeights(Map.of("conv1", FloatMatrix.zeros(w.rows(), w.cols())));
+      r.run(List.of(input(f)), (layer, x) -> conv2Inputs.add(x));
+      // conv2 takes relu(conv1(.)): with a zero kernel, relu(bias) in every pixel of a channel.
+      Tensor x = conv2Inputs.get(0);
+      assertArrayEquals(new long[] {TEST.size(), 16, 8, 8}, x.shape());
+      float[] v = x.floats();
+      for (int s = 0; s < TEST.size(); s++) {
+        for (int c = 0; c < 16; c++) {
+          for (int p = 0; p < 64; p++) {
+            assertEquals(v[c * 64], v[(s * 16 + c) * 64 + p], 0f);
+          }
+        }
+      }
+      r.resetWeights();
+      float[] after = r.run(List.of(input(f)), LayerInputObserver.NONE).get(0).floats();
+      assertArrayEquals(before, after, 0f, "the original kernel is back");
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> r.setWeights(Map.of("conv1", FloatMatrix.zeros(16, 8))),
+          "a matrix that is not the channel form");
+    }
+  }
+
+  @Test
   void pytorchForwardHooksSeeWhatTheRunnerObserves() throws Exception {
     boolean torch = python("-c", "import torch") == 0;
     if (!torch && "true".equals(System.getenv("CI"))) {
