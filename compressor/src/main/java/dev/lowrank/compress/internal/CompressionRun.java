@@ -640,6 +640,11 @@ public final class CompressionRun {
                               t.form().form().map(ConvForm::label).orElse("its matrix"),
                               t.dataError()))
                   .collect(Collectors.joining(", ")));
+    } else if (aware && tried.size() > 1) {
+      note =
+          Optional.of(
+              "form chosen by the weights' error: without a Gram matrix the forms are not"
+                  + " measured on the data");
     }
     if (best == null) {
       return dense(layer, firstReason, lastSvd);
@@ -650,8 +655,8 @@ public final class CompressionRun {
         && best.form().form().filter(f -> f != ConvForm.CHANNEL).isPresent()) {
       note =
           Optional.of(
-              "spatial form: truncated by its weights (no whitening is exact for it), measured on"
-                  + " the data");
+              "spatial form: truncated by its weights (no whitening is exact for it)"
+                  + (best.hasDataError() ? ", measured on the data" : ""));
     }
     note = note.or(() -> Optional.ofNullable(formNotes.get(layer.name())));
     long after = best.factors().parameters() + (layer.hasBias() ? layer.outFeatures() : 0);
