@@ -1,5 +1,6 @@
 package dev.lowrank.cli;
 
+import dev.lowrank.cli.internal.MarkedSection;
 import dev.lowrank.cli.internal.Outputs;
 import dev.lowrank.eval.progress.ProgressBars;
 import dev.lowrank.io.TemporaryFiles;
@@ -9,8 +10,6 @@ import dev.lowrank.zoo.ExampleTrainer;
 import dev.lowrank.zoo.Examples;
 import dev.lowrank.zoo.ZooTable;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,10 +65,10 @@ final class ZooTableCommand implements Callable<Integer> {
     }
     Outputs.Builder files =
         Outputs.builder().optInput(ZooCommand.CACHE, ExampleTrainer.cacheRoot());
+    String startMarker = calibration ? CalibrationTable.START : ZooTable.START;
+    String endMarker = calibration ? CalibrationTable.END : ZooTable.END;
     if (write != null) {
-      if (!Files.isRegularFile(write)) {
-        throw new IllegalArgumentException(write + ": no such file to write the table into");
-      }
+      MarkedSection.check(write, startMarker, endMarker);
       files.optOutput("--write", write, Outputs.Kind.FILE);
     }
     try (Outputs outputs = files.build()) {
@@ -86,18 +85,7 @@ final class ZooTableCommand implements Callable<Integer> {
       PrintWriter w = spec.commandLine().getOut();
       w.print(table);
       if (write != null) {
-        String text = Files.readString(write, StandardCharsets.UTF_8);
-        String startMarker = calibration ? CalibrationTable.START : ZooTable.START;
-        String endMarker = calibration ? CalibrationTable.END : ZooTable.END;
-        int start = text.indexOf(startMarker);
-        int end = text.indexOf(endMarker);
-        if (start < 0 || end < start) {
-          throw new IllegalArgumentException(
-              write + ": lacks the table markers " + startMarker + " ... " + endMarker);
-        }
-        String updated =
-            text.substring(0, start) + table + text.substring(end + endMarker.length() + 1);
-        outputs.writeText(write, updated);
+        outputs.writeText(write, MarkedSection.replace(write, startMarker, endMarker, table));
         w.println("wrote " + write);
       }
       outputs.commit();

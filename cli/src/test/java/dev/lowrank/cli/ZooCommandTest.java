@@ -27,11 +27,13 @@ class ZooCommandTest {
           "transformer-digits",
           "mlp-mnist",
           "mlp-fashion",
-          "torchscript-cnn-traced"
+          "torchscript-cnn-traced",
+          "minilm"
         }) {
       assertTrue(run.out().contains(name), name + " in " + run.out());
     }
     assertTrue(run.out().contains("98.33%"), "the shipped CNN's accuracy: " + run.out());
+    assertTrue(run.out().contains("22,565,376"), "all-MiniLM-L6-v2's parameters: " + run.out());
   }
 
   @Test

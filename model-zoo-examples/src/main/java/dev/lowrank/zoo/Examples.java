@@ -7,6 +7,7 @@ import dev.lowrank.datasets.mnist.MnistSets;
 import dev.lowrank.zoo.blocks.CnnBlockFactory;
 import dev.lowrank.zoo.blocks.MlpBlockFactory;
 import dev.lowrank.zoo.blocks.RowTransformerBlockFactory;
+import dev.lowrank.zoo.minilm.MiniLmExample;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -142,9 +143,18 @@ public final class Examples {
    *
    * @param name e.g. {@code mlp-digits}
    * @return the example
-   * @throws IllegalArgumentException if there is none, listing the names
+   * @throws IllegalArgumentException if there is none, listing the names, or if it is the text
+   *     encoder ({@link MiniLmExample}), which only {@code lowrank zoo run} runs
    */
   public static Example named(String name) {
+    if (name.equals(MiniLmExample.NAME)) {
+      throw new IllegalArgumentException(
+          "'"
+              + name
+              + "' is the zoo's text encoder, not a classifier: only lowrank zoo run "
+              + name
+              + " runs it");
+    }
     return ALL.stream()
         .filter(e -> e.name().equals(name))
         .findFirst()
@@ -154,7 +164,9 @@ public final class Examples {
                     "no example named '"
                         + name
                         + "'; the examples are: "
-                        + ALL.stream().map(Example::name).collect(Collectors.joining(", "))));
+                        + ALL.stream().map(Example::name).collect(Collectors.joining(", "))
+                        + ", and the text encoder "
+                        + MiniLmExample.NAME));
   }
 
   /**
