@@ -75,7 +75,7 @@ final class CompressCommand implements Callable<Integer> {
               + " devices and FIFOs are never replaced).")
   boolean force;
 
-  @Mixin DataOptions data;
+  @Mixin EvalDataOptions data;
 
   @Mixin CalibrationOptions calibration;
 

@@ -49,7 +49,7 @@ final class EvalCommand implements Callable<Integer> {
       description = "The compressed model.")
   Path compressed;
 
-  @Mixin DataOptions data;
+  @Mixin EvalDataOptions data;
 
   @Mixin TextOptions text;
 

@@ -2,6 +2,7 @@ package dev.lowrank.cli;
 
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.CompressionSpec;
+import dev.lowrank.data.DataOptions;
 import dev.lowrank.data.DataSource;
 import dev.lowrank.data.SampleShape;
 import dev.lowrank.datasets.Digits;
@@ -276,7 +277,7 @@ public final class FinetuneOptions {
       text.refuseBundled(OPTION);
       return DataSource.of(Digits.train().withName("digits training split"));
     }
-    dev.lowrank.data.DataOptions.Builder b = text.readOptions(OPTION, data);
+    DataOptions.Builder b = text.readOptions(OPTION, data);
     if (labelColumn != null && !NO_LABEL_COLUMN.equals(labelColumn) && text.present()) {
       throw new IllegalArgumentException(
           "--finetune-label-column names a CSV column; text labels come first on each line of a"

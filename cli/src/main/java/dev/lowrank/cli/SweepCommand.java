@@ -79,7 +79,7 @@ final class SweepCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "1")
   Settings settings;
 
-  @Mixin DataOptions data;
+  @Mixin EvalDataOptions data;
 
   @Mixin CompressionOptions compression;
 

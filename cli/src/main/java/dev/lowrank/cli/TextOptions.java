@@ -1,6 +1,7 @@
 package dev.lowrank.cli;
 
 import dev.lowrank.cli.internal.Outputs;
+import dev.lowrank.data.DataOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -54,9 +55,9 @@ public final class TextOptions {
    * @throws IllegalArgumentException naming the file when it is text but no tokenizer was given, or
    *     naming {@code --max-length} when its value is out of range
    */
-  dev.lowrank.data.DataOptions.Builder readOptions(String option, Path file) {
+  DataOptions.Builder readOptions(String option, Path file) {
     check();
-    dev.lowrank.data.DataOptions.Builder b = dev.lowrank.data.DataOptions.builder();
+    DataOptions.Builder b = DataOptions.builder();
     if (tokenizer == null) {
       if (isTextName(file)) {
         throw new IllegalArgumentException(

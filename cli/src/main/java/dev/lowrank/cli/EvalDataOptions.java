@@ -1,5 +1,6 @@
 package dev.lowrank.cli;
 
+import dev.lowrank.data.DataOptions;
 import dev.lowrank.data.DataSource;
 import dev.lowrank.data.Dataset;
 import dev.lowrank.data.SampleShape;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Option;
  * .npy}/{@code .npz} file, image folder or (with {@link TextOptions}) text file, or {@code digits}
  * for the bundled digits test split.
  */
-public final class DataOptions {
+public final class EvalDataOptions {
 
   /** The name that selects the bundled UCI digits test split. */
   static final String DIGITS = "digits";
@@ -101,7 +102,7 @@ public final class DataOptions {
       Dataset digits = digitsTest();
       return DataSource.of(unlabeled ? digits.withoutLabels() : digits);
     }
-    dev.lowrank.data.DataOptions.Builder b = text.readOptions(OPTION, data);
+    DataOptions.Builder b = text.readOptions(OPTION, data);
     if (labelColumn != null) {
       if (text.present()) {
         throw new IllegalArgumentException(
