@@ -25,14 +25,17 @@ public final class CalibrationOptions {
   /** The name that selects the bundled UCI digits training split as calibration data. */
   static final String DIGITS = "digits";
 
+  /** The option's name, as messages give it. */
+  static final String OPTION = "--calibration";
+
   @Option(
-      names = "--calibration",
+      names = OPTION,
       paramLabel = "DATA",
       description =
           "Calibration data for data-aware compression (default --method whitened): a CSV, .npy"
               + " or .npz (arrays named after the model's inputs, e.g. input_ids and"
-              + " attention_mask), an image folder, or 'digits' for the bundled digits training"
-              + " split. Its labels are ignored.")
+              + " attention_mask), an image folder, a text file with --tokenizer, or 'digits' for"
+              + " the bundled digits training split. Its labels are ignored.")
   Path calibration;
 
   @Option(
@@ -123,6 +126,15 @@ public final class CalibrationOptions {
   }
 
   /**
+   * Returns this option as the text options check it.
+   *
+   * @return its name, whether it was given and its file
+   */
+  TextOptions.DataArg arg() {
+    return new TextOptions.DataArg(OPTION, calibration != null, file());
+  }
+
+  /**
    * Returns the calibration file, when it is a file (for the output clash checks).
    *
    * @return the path, empty for {@code digits} or no calibration
@@ -154,20 +166,25 @@ public final class CalibrationOptions {
    * shares it (and its statistics).
    *
    * @param shape the per-sample input shape given on the command line, if any
+   * @param text the command's text options: a text file is tokenized with its tokenizer
    * @return the calibration, empty without {@code --calibration}
-   * @throws IllegalArgumentException naming the option if a value is out of range
+   * @throws IllegalArgumentException naming the option if a value is out of range, or the file if
+   *     it is text and no tokenizer was given
    */
-  public Optional<Calibration> calibration(Optional<SampleShape> shape) {
+  public Optional<Calibration> calibration(Optional<SampleShape> shape, TextOptions text) {
     if (calibration == null) {
       return Optional.empty();
     }
     if (built == null) {
       Calibration.Builder b = Calibration.builder();
-      b.setData(
-          isDigits()
-              ? DataSource.of(Digits.train().withName("digits training split").withoutLabels())
-              : DataSource.file(
-                  calibration, dev.lowrank.data.DataOptions.builder().optUnlabeled().build()));
+      if (isDigits()) {
+        text.refuseBundled(OPTION);
+        b.setData(DataSource.of(Digits.train().withName("digits training split").withoutLabels()));
+      } else {
+        b.setData(
+            DataSource.file(
+                calibration, text.readOptions(OPTION, calibration).optUnlabeled().build()));
+      }
       if (samples != null) {
         positive("--calibration-samples", samples);
         b.optSamples(samples);
@@ -194,13 +211,15 @@ public final class CalibrationOptions {
    *
    * @param spec the spec without calibration
    * @param shape the per-sample input shape given on the command line, if any
+   * @param text the command's text options
    * @return the spec with calibration, method and allocation
    * @throws IllegalArgumentException naming the option if the combination is not possible
    */
-  public CompressionSpec apply(CompressionSpec spec, Optional<SampleShape> shape) {
+  public CompressionSpec apply(
+      CompressionSpec spec, Optional<SampleShape> shape, TextOptions text) {
     check();
     CompressionSpec.Builder b = spec.toBuilder();
-    calibration(shape).ifPresent(b::optCalibration);
+    calibration(shape, text).ifPresent(b::optCalibration);
     if (method != null) {
       b.optMethod(method);
     }

@@ -75,11 +75,15 @@ final class CompressCommand implements Callable<Integer> {
               + " devices and FIFOs are never replaced).")
   boolean force;
 
-  @Mixin DataOptions data;
+  @Mixin EvalDataOptions data;
 
   @Mixin CalibrationOptions calibration;
 
   @Mixin FinetuneOptions finetune;
+
+  @Mixin TextOptions text;
+
+  @Mixin PoolingOptions pooling;
 
   private Overwrite overwrite() {
     return force ? Overwrite.ANY_REGULAR_FILE : Overwrite.LOWRANK_OUTPUTS;
@@ -97,6 +101,13 @@ final class CompressCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--data is only used with --max-accuracy-drop or --min-fidelity");
     }
+    if (!search && pooling.present()) {
+      throw new IllegalArgumentException(
+          "--pooling is only used with --max-accuracy-drop or --min-fidelity (it pools the outputs"
+              + " compared on --data)");
+    }
+    text.check(data.arg(), calibration.arg(), finetune.arg());
+    pooling.check();
     if (calibration.minFidelity().isPresent() && chosen.hasPolicy()) {
       throw new IllegalArgumentException(
           "give either --min-fidelity (the search picks the setting) or one of --rank, --ratio,"
@@ -110,12 +121,14 @@ final class CompressCommand implements Callable<Integer> {
                     () ->
                         finetune.addTo(
                             calibration.apply(
-                                conv.apply(compression.spec(chosen.policy())), data.shape()),
-                            data.shape())));
+                                conv.apply(compression.spec(chosen.policy())), data.shape(), text),
+                            data.shape(),
+                            text)));
     Outputs.Builder files = Outputs.builder().optInput("--model", model);
     data.file().ifPresent(f -> files.optInput("--data", f));
     calibration.file().ifPresent(f -> files.optInput("--calibration", f));
     finetune.file().ifPresent(f -> files.optInput("--finetune", f));
+    text.addInput(files);
     files.optOutput("--out", out, Outputs.Kind.MODEL);
     if (report != null) {
       files.optOutput("--report", report, Outputs.Kind.FILE);
@@ -150,8 +163,8 @@ final class CompressCommand implements Callable<Integer> {
     SmallestModelSearch.Builder b =
         SmallestModelSearch.builder()
             .setModel(model)
-            .setData(data.source())
-            .optSpecs(p -> calibration.apply(conv.apply(compression.spec(p)), data.shape()))
+            .setData(data.source(text))
+            .optSpecs(p -> calibration.apply(conv.apply(compression.spec(p)), data.shape(), text))
             .optOutput(out)
             .optOverwrite(overwrite())
             .optProgress(ProgressBars.auto());
@@ -159,6 +172,7 @@ final class CompressCommand implements Callable<Integer> {
     calibration.configure(
         b, maxDrop.isPresent() ? Optional.of(maxDrop.getAsDouble()) : Optional.empty());
     data.shape().ifPresent(b::optInputShape);
+    pooling.pooling().ifPresent(b::optPooling);
     SearchResult result = withModel(() -> b.build().run());
     PrintWriter w = spec.commandLine().getOut();
     if (result.chosen().isEmpty()) {

@@ -15,7 +15,9 @@ public final class ConvOptions {
       names = "--conv",
       description =
           "Also factorize 2-D convolutions (off by default). Grouped and depthwise convolutions"
-              + " stay dense; --rank/--ratio/--energy apply to the matrix of each one's form.")
+              + " stay dense; --rank/--ratio/--energy apply to the matrix of each one's form."
+              + " With --calibration, the channel form is whitened by the Gram matrix of the"
+              + " convolution's input patches.")
   boolean conv;
 
   @Option(
@@ -26,7 +28,9 @@ public final class ConvOptions {
           "With --conv: channel (W as C_out x C_in*kh*kw: an r-filter conv, then a 1x1 conv),"
               + " spatial (W as C_in*kh x kw*C_out: a kh x 1 conv to r channels, then a 1 x kw"
               + " conv), or auto (per layer, the form with less error at the same weights; for"
-              + " --energy, the one with fewer weights). Default: ${DEFAULT-VALUE}.")
+              + " --energy, the one with fewer weights; with --calibration, the one with less"
+              + " error on the data, and the channel form for --energy, --scope global and"
+              + " --sequential). Default: ${DEFAULT-VALUE}.")
   ConvFormChoice form;
 
   /**

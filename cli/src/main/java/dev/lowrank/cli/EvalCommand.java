@@ -5,6 +5,7 @@ import dev.lowrank.eval.Evaluation;
 import dev.lowrank.eval.gate.Gate;
 import dev.lowrank.eval.gate.GateVerdict;
 import dev.lowrank.eval.gate.JUnitXmlReport;
+import dev.lowrank.eval.latency.BatchTooLargeException;
 import dev.lowrank.eval.progress.ProgressBars;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.report.ReportWriters;
@@ -48,9 +49,11 @@ final class EvalCommand implements Callable<Integer> {
       description = "The compressed model.")
   Path compressed;
 
-  @Mixin DataOptions data;
+  @Mixin EvalDataOptions data;
 
   @Mixin TextOptions text;
+
+  @Mixin PoolingOptions pooling;
 
   @Mixin LatencyOptions latency;
 
@@ -86,9 +89,12 @@ final class EvalCommand implements Callable<Integer> {
     }
     List<Integer> batchSizes = latency.batchSizes();
     reports.checkFormats();
+    text.check(data.arg());
+    pooling.check();
     Outputs.Builder files =
         Outputs.builder().optInput("--model", model).optInput("--compressed", compressed);
     data.file().ifPresent(f -> files.optInput("--data", f));
+    text.addInput(files);
     files.optOutputs(ReportOptions.OPTION, reports.files(), Outputs.Kind.FILE);
     if (junitXml != null) {
       files.optOutput("--junit-xml", junitXml, Outputs.Kind.FILE);
@@ -105,10 +111,10 @@ final class EvalCommand implements Callable<Integer> {
         Evaluation.builder()
             .setOriginal(model)
             .setCompressed(compressed)
-            .setData(text.source(data))
+            .setData(data.source(text))
             .optProgress(ProgressBars.auto());
     data.shape().ifPresent(b::optInputShape);
-    text.pooling().ifPresent(b::optPooling);
+    pooling.pooling().ifPresent(b::optPooling);
     if (batchSizes.isEmpty()) {
       b.optSkipLatency();
     } else {
@@ -117,7 +123,12 @@ final class EvalCommand implements Callable<Integer> {
     if (maxDrop != null) {
       b.optMaxAccuracyDrop(maxDrop);
     }
-    EvalReport report = b.build().run();
+    EvalReport report;
+    try {
+      report = b.build().run();
+    } catch (BatchTooLargeException e) {
+      throw new IllegalArgumentException(LatencyOptions.OPTION + ": " + e.getMessage(), e);
+    }
     printWarnings(report);
     for (Path file : reports.files()) {
       outputs.writeText(file, ReportOptions.writer(file).render(report));

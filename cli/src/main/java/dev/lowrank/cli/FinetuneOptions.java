@@ -2,6 +2,7 @@ package dev.lowrank.cli;
 
 import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.CompressionSpec;
+import dev.lowrank.data.DataOptions;
 import dev.lowrank.data.DataSource;
 import dev.lowrank.data.SampleShape;
 import dev.lowrank.datasets.Digits;
@@ -30,19 +31,23 @@ public final class FinetuneOptions {
   /** The name that selects the bundled UCI digits training split (never the test split). */
   static final String DIGITS_TRAIN = "digits-train";
 
+  /** The option's name, as messages give it. */
+  static final String OPTION = "--finetune";
+
   /** The label column value that reads a CSV without labels. */
   static final String NO_LABEL_COLUMN = "none";
 
   @Option(
-      names = "--finetune",
+      names = OPTION,
       paramLabel = "DATA",
       description =
           "After truncation, train the factors B and A of the factorized layers on DATA,"
               + " everything else frozen, and write the trained factors. DATA is what --data"
-              + " takes (CSV, .npy/.npz, image folder) or 'digits-train' for the bundled digits"
-              + " training split; never the evaluation split. By default by distillation from"
-              + " the original model, so no labels are needed. Only DJL model directories and"
-              + " TorchScript files can be trained in Java (ONNX models are refused).")
+              + " takes (CSV, .npy/.npz, image folder, a text file with --tokenizer) or"
+              + " 'digits-train' for the bundled digits training split; never the evaluation"
+              + " split. By default by distillation from the original model, so no labels are"
+              + " needed. Only DJL model directories and TorchScript files can be trained in Java"
+              + " (ONNX models are refused).")
   Path data;
 
   @Option(
@@ -118,11 +123,13 @@ public final class FinetuneOptions {
    *
    * @param spec the truncation settings
    * @param inputShape the per-sample input shape (--input-shape), if given
+   * @param text the command's text options: a text file is tokenized with its tokenizer
    * @return the spec to compress with
    * @throws IllegalArgumentException if a --finetune-* option is given without --finetune, or a
    *     value is out of range
    */
-  public CompressionSpec addTo(CompressionSpec spec, Optional<SampleShape> inputShape) {
+  public CompressionSpec addTo(
+      CompressionSpec spec, Optional<SampleShape> inputShape, TextOptions text) {
     if (data == null) {
       List<String> given = given();
       if (!given.isEmpty()) {
@@ -140,7 +147,7 @@ public final class FinetuneOptions {
           "--finetune-labels needs labels; name their CSV column with --finetune-label-column");
     }
     FinetuneSpec.Builder b =
-        FinetuneSpec.builder().setData(source()).optProgress(bar(ProgressBars.auto()));
+        FinetuneSpec.builder().setData(source(text)).optProgress(bar(ProgressBars.auto()));
     if (epochs != null) {
       b.optEpochs(epochs);
     }
@@ -167,6 +174,15 @@ public final class FinetuneOptions {
     }
     inputShape.ifPresent(b::optInputShape);
     return spec.withFinetune(b.build());
+  }
+
+  /**
+   * Returns this option as the text options check it.
+   *
+   * @return its name, whether it was given and its file
+   */
+  TextOptions.DataArg arg() {
+    return new TextOptions.DataArg(OPTION, data != null, file());
   }
 
   /**
@@ -256,11 +272,17 @@ public final class FinetuneOptions {
     };
   }
 
-  private DataSource source() {
+  private DataSource source(TextOptions text) {
     if (data.toString().equals(DIGITS_TRAIN) && !Files.exists(data)) {
+      text.refuseBundled(OPTION);
       return DataSource.of(Digits.train().withName("digits training split"));
     }
-    dev.lowrank.data.DataOptions.Builder b = dev.lowrank.data.DataOptions.builder();
+    DataOptions.Builder b = text.readOptions(OPTION, data);
+    if (labelColumn != null && !NO_LABEL_COLUMN.equals(labelColumn) && text.present()) {
+      throw new IllegalArgumentException(
+          "--finetune-label-column names a CSV column; text labels come first on each line of a"
+              + " .tsv ('none' ignores them)");
+    }
     if (NO_LABEL_COLUMN.equals(labelColumn)) {
       b.optUnlabeled();
     } else if (labelColumn != null) {

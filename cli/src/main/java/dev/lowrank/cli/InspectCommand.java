@@ -46,6 +46,8 @@ final class InspectCommand implements Callable<Integer> {
 
   @Mixin CalibrationOptions calibration;
 
+  @Mixin TextOptions text;
+
   @Option(
       names = "--input-shape",
       paramLabel = "SHAPE",
@@ -55,8 +57,9 @@ final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     calibration.check();
+    text.check(calibration.arg());
     Optional<Calibration> data =
-        calibration.calibration(Optional.ofNullable(inputShape).map(SampleShape::parse));
+        calibration.calibration(Optional.ofNullable(inputShape).map(SampleShape::parse), text);
     ModelSummary summary =
         data.isPresent() ? Compressor.inspect(model, data.get()) : Compressor.inspect(model);
     TextTable table =

@@ -10,8 +10,11 @@ public final class LatencyOptions {
   /** The largest batch size timed: larger batches would not fit in memory or in an array. */
   static final int MAX_BATCH_SIZE = 65_536;
 
+  /** The option's name, as messages give it. */
+  static final String OPTION = "--batch-sizes";
+
   @Option(
-      names = "--batch-sizes",
+      names = OPTION,
       split = ",",
       splitSynopsisLabel = ",",
       paramLabel = "N",

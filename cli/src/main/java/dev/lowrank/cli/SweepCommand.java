@@ -79,13 +79,17 @@ final class SweepCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "1")
   Settings settings;
 
-  @Mixin DataOptions data;
+  @Mixin EvalDataOptions data;
 
   @Mixin CompressionOptions compression;
 
   @Mixin CalibrationOptions calibration;
 
   @Mixin ConvOptions conv;
+
+  @Mixin TextOptions text;
+
+  @Mixin PoolingOptions pooling;
 
   @Mixin ReportOptions reports;
 
@@ -96,19 +100,23 @@ final class SweepCommand implements Callable<Integer> {
     }
     List<RankPolicy> policies = settings.policies();
     reports.checkFormats();
+    text.check(data.arg(), calibration.arg());
+    pooling.check();
     Outputs.Builder files = Outputs.builder().optInput("--model", model);
     data.file().ifPresent(f -> files.optInput("--data", f));
     calibration.file().ifPresent(f -> files.optInput("--calibration", f));
+    text.addInput(files);
     files.optOutputs(ReportOptions.OPTION, reports.files(), Outputs.Kind.FILE);
     try (Outputs outputs = files.build()) {
       Sweep.Builder b =
           Sweep.builder()
               .setModel(model)
-              .setData(data.source())
+              .setData(data.source(text))
               .setPolicies(policies)
-              .optSpecs(p -> calibration.apply(conv.apply(compression.spec(p)), data.shape()))
+              .optSpecs(p -> calibration.apply(conv.apply(compression.spec(p)), data.shape(), text))
               .optProgress(ProgressBars.auto());
       data.shape().ifPresent(b::optInputShape);
+      pooling.pooling().ifPresent(b::optPooling);
       SweepResult result = b.build().run();
       for (Path file : reports.files()) {
         outputs.writeText(file, ReportOptions.writer(file).render(result));

@@ -64,7 +64,8 @@ class CalibrationCommandTest {
         "--allocation",
         "sensitivity");
     CompressionSpec spec =
-        cmd.calibration.apply(cmd.compression.spec(cmd.setting.policy()), Optional.empty());
+        cmd.calibration.apply(
+            cmd.compression.spec(cmd.setting.policy()), Optional.empty(), cmd.text);
     assertEquals(TruncationMethod.WHITENED, spec.method());
     assertTrue(spec.sequential());
     assertEquals("sensitivity", spec.settings().get("allocation"));
@@ -73,7 +74,7 @@ class CalibrationCommandTest {
     assertEquals(
         spec.calibration().get(),
         cmd.calibration
-            .apply(cmd.compression.spec(RankPolicy.ratio(0.3)), Optional.empty())
+            .apply(cmd.compression.spec(RankPolicy.ratio(0.3)), Optional.empty(), cmd.text)
             .calibration()
             .get(),
         "every spec of a search shares one calibration (and so its statistics)");

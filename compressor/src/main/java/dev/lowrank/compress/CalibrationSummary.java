@@ -10,7 +10,8 @@ import java.util.Optional;
  * @param sha256 SHA-256 of the calibration file, empty for in-memory data
  * @param samples the samples the model was run on
  * @param tokens the positions that entered the statistics: those the mask keeps when there is one,
- *     else the rows the first layer (in call order) received
+ *     else the rows the first layer (in call order) received (a convolution: the images, not the
+ *     patches)
  * @param mask the input whose zeros marked padding, empty when none was used
  * @param sharedInputs groups of layers fed the same tensor (e.g. query, key and value), which share
  *     one statistic; each group in call order

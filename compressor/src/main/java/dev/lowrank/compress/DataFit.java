@@ -1,5 +1,6 @@
 package dev.lowrank.compress;
 
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -12,6 +13,11 @@ import java.util.Optional;
  * C)^2) / ||W C||_F} with {@code C C^T = G} (what {@link TruncationMethod#WHITENED} reaches, up to
  * the SVD's accuracy). With {@code --sequential}, the error compares with the original model's
  * output, {@code ||W X_o - B A X_c||_F / ||W X_o||_F}, and the optimum is the regression's.
+ *
+ * <p>For a convolution {@code X} holds its input patches ({@code C_in kh kw} values per output
+ * position) and {@code W} is its channel form {@code C_out x (C_in kh kw)}; factors in the spatial
+ * form are measured by the channel form of their product, and their optimum is unknown ({@code
+ * NaN}: the optimum above is the channel form's, which the spatial form does not reach).
  *
  * @param method the method that produced the factors
  * @param dataEnergyKept the share of the output energy on the data the factors keep, {@code
@@ -26,6 +32,8 @@ import java.util.Optional;
  *     k/m)}, ...), empty without one
  * @param sequential whether the factors were fitted to the original model's output with the earlier
  *     layers already compressed
+ * @param note how the data shaped a convolution's form, when it did ({@code chosen over spatial
+ *     (data error 0.2345)}, or why the data-aware truncation took the channel form), else empty
  */
 public record DataFit(
     TruncationMethod method,
@@ -34,7 +42,64 @@ public record DataFit(
     double dataOptimum,
     Optional<String> sharedWith,
     Optional<String> whitening,
-    boolean sequential) {
+    boolean sequential,
+    Optional<String> note) {
+
+  /** Checks the fields. */
+  public DataFit {
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(sharedWith, "sharedWith");
+    Objects.requireNonNull(whitening, "whitening");
+    Objects.requireNonNull(note, "note");
+  }
+
+  /**
+   * Describes a fit without a note.
+   *
+   * @param method the method that produced the factors
+   * @param dataEnergyKept the share of the output energy kept
+   * @param dataError the data-weighted relative error
+   * @param dataOptimum the smallest data-weighted relative error at the rank
+   * @param sharedWith the layer whose statistics this one shares
+   * @param whitening how {@code C} was computed
+   * @param sequential whether the factors were fitted sequentially
+   */
+  public DataFit(
+      TruncationMethod method,
+      double dataEnergyKept,
+      double dataError,
+      double dataOptimum,
+      Optional<String> sharedWith,
+      Optional<String> whitening,
+      boolean sequential) {
+    this(
+        method,
+        dataEnergyKept,
+        dataError,
+        dataOptimum,
+        sharedWith,
+        whitening,
+        sequential,
+        Optional.empty());
+  }
+
+  /**
+   * Returns this fit with a note.
+   *
+   * @param text the note
+   * @return the same figures with {@link #note()} set
+   */
+  public DataFit withNote(String text) {
+    return new DataFit(
+        method,
+        dataEnergyKept,
+        dataError,
+        dataOptimum,
+        sharedWith,
+        whitening,
+        sequential,
+        Optional.of(text));
+  }
 
   /**
    * Returns the data-weighted error over its optimum.

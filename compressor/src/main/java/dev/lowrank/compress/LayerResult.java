@@ -2,6 +2,7 @@ package dev.lowrank.compress;
 
 import dev.lowrank.format.ConvForm;
 import dev.lowrank.format.Layer;
+import dev.lowrank.linalg.SvdAlgorithm;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -37,7 +38,7 @@ public record LayerResult(
     long parametersAfter,
     double energyKept,
     double relativeError,
-    Optional<String> svd,
+    Optional<SvdAlgorithm> svd,
     Optional<DataFit> data,
     Optional<ConvForm> form) {
 
@@ -63,7 +64,7 @@ public record LayerResult(
       long parametersAfter,
       double energyKept,
       double relativeError,
-      Optional<String> svd) {
+      Optional<SvdAlgorithm> svd) {
     this(
         layer,
         status,

@@ -17,6 +17,7 @@ import dev.lowrank.format.ConvGeometry;
 import dev.lowrank.format.Layer;
 import dev.lowrank.format.LayerKind;
 import dev.lowrank.format.ModelFileException;
+import dev.lowrank.linalg.SvdAlgorithm;
 import dev.lowrank.runtime.ManifestFile;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,8 +55,9 @@ import java.util.Properties;
  * samples}, {@code tokens}, {@code mask}, {@code sharedInputs} (groups of layer names), {@code
  * notReached}), the settings {@code method}, {@code alpha}, {@code sequential}, {@code allocation}
  * and {@code calibration}, and per layer {@code data} ({@code method}, {@code energyKept}, {@code
- * relativeError}, {@code optimalError}, {@code sharedWith}, {@code whitening}, {@code sequential});
- * these fields are absent otherwise.
+ * relativeError}, {@code optimalError}, {@code sharedWith}, {@code whitening}, {@code sequential},
+ * and since convolutions are calibrated {@code note}: how the data shaped a convolution's form, or
+ * null); these fields are absent otherwise.
  *
  * <p>After a fine-tuning, {@code finetune} (absent otherwise): {@code data.name}, {@code
  * data.sha256}, {@code data.train}, {@code data.heldOut}, {@code loss}, {@code fidelity} (how
@@ -124,7 +126,7 @@ public final class ManifestJson {
       o.add("params", lp);
       o.add("energyKept", number(l.energyKept()));
       o.add("relativeError", number(l.relativeError()));
-      o.add("svd", string(l.svd()));
+      o.add("svd", string(l.svd().map(SvdAlgorithm::label)));
       l.data().ifPresent(d -> o.add("data", dataFit(d)));
       o.addProperty("kind", l.layer().kind().label());
       o.add("form", string(l.form().map(ConvForm::label)));
@@ -294,7 +296,7 @@ public final class ManifestJson {
                 lp.get("after").getAsLong(),
                 optNumber(o.get("energyKept")),
                 optNumber(o.get("relativeError")),
-                optString(o.get("svd")),
+                optString(o.get("svd")).map(SvdAlgorithm::parse),
                 o.has("data") && o.get("data").isJsonObject()
                     ? Optional.of(dataFit(o.getAsJsonObject("data")))
                     : Optional.empty(),
@@ -335,6 +337,7 @@ public final class ManifestJson {
     o.add("sharedWith", string(d.sharedWith()));
     o.add("whitening", string(d.whitening()));
     o.addProperty("sequential", d.sequential());
+    o.add("note", string(d.note()));
     return o;
   }
 
@@ -346,7 +349,8 @@ public final class ManifestJson {
         optNumber(o.get("optimalError")),
         optString(o.get("sharedWith")),
         optString(o.get("whitening")),
-        o.has("sequential") && o.get("sequential").getAsBoolean());
+        o.has("sequential") && o.get("sequential").getAsBoolean(),
+        optString(o.get("note")));
   }
 
   private static JsonObject calibration(CalibrationSummary c) {

@@ -14,7 +14,8 @@ public interface LayerInputObserver {
    * unless the observer copies it.
    *
    * @param layer the layer's name
-   * @param input the layer's input, float32, its last axis the layer's {@code m} inputs
+   * @param input the layer's input, float32: its last axis the layer's {@code m} inputs, or a
+   *     convolution's {@code [N, C_in, H, W]} (see {@link ModelRunner#run})
    */
   void observe(String layer, Tensor input);
 

@@ -39,9 +39,11 @@ public interface ModelRunner extends AutoCloseable {
    * Runs the model on one batch.
    *
    * @param inputs one tensor per input, in {@link #inputNames()} order, the batch on axis 0
-   * @param observer receives, during the run, each observed layer's input: a float32 tensor whose
-   *     last axis is the layer's {@code m} inputs (linear layers: the batch and any sequence axes
-   *     before it); a layer called several times in one run is reported each time
+   * @param observer receives, during the run, each observed layer's input: for a linear layer a
+   *     float32 tensor whose last axis is the layer's {@code m} inputs (the batch and any sequence
+   *     axes before it); for a convolution the tensor it convolves, {@code [N, C_in, H, W]} (or an
+   *     unbatched {@code [C_in, H, W]}), before any padding; a layer called several times in one
+   *     run is reported each time
    * @return the model's outputs, float32 (the first is the one accuracy and fidelity use)
    * @throws ModelFileException if the model fails on the inputs (typically a shape or type it does
    *     not take); the message names the model file
@@ -52,7 +54,8 @@ public interface ModelRunner extends AutoCloseable {
    * Replaces the dense weights of some layers until {@link #resetWeights()} (each call starts from
    * the original weights: layers not named get theirs back).
    *
-   * @param weights per layer name, a matrix of that layer's {@code n x m} shape
+   * @param weights per layer name, a matrix of that layer's {@code n x m} shape (a convolution's
+   *     channel form {@code C_out x (C_in kh kw)})
    * @throws IllegalArgumentException if a name is not a dense layer of the model or a shape differs
    */
   void setWeights(Map<String, FloatMatrix> weights);

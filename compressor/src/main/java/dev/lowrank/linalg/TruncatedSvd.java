@@ -12,10 +12,10 @@ package dev.lowrank.linalg;
  * @param s singular values, descending, non-negative
  * @param vt right singular vectors, k x m, orthonormal rows
  * @param frobeniusNormSquared {@code ||W||_F^2} of the factorized matrix
- * @param method the algorithm that produced it, e.g. {@code "exact"} or {@code "randomized"}
+ * @param algorithm the algorithm that produced it
  */
 public record TruncatedSvd(
-    FloatMatrix u, float[] s, FloatMatrix vt, double frobeniusNormSquared, String method) {
+    FloatMatrix u, float[] s, FloatMatrix vt, double frobeniusNormSquared, SvdAlgorithm algorithm) {
 
   /** Checks that the parts fit together. */
   public TruncatedSvd {
@@ -24,6 +24,15 @@ public record TruncatedSvd(
       throw new IllegalArgumentException(
           "U is " + u.shape() + ", Vt is " + vt.shape() + " but there are " + k + " values");
     }
+  }
+
+  /**
+   * Returns the label of the algorithm that produced it, as reports show it.
+   *
+   * @return e.g. {@code exact} or {@code randomized}
+   */
+  public String method() {
+    return algorithm.label();
   }
 
   /**

@@ -43,7 +43,7 @@ class ManifestTest {
                 50,
                 0.9,
                 0.31,
-                Optional.of("exact")),
+                Optional.of(dev.lowrank.linalg.SvdAlgorithm.EXACT)),
             new LayerResult(
                 Layer.linear("fc2", 3, 10, false),
                 LayerStatus.DENSE,
@@ -91,7 +91,7 @@ class ManifestTest {
                     spatial,
                     0.8,
                     0.4,
-                    Optional.of("exact"),
+                    Optional.of(dev.lowrank.linalg.SvdAlgorithm.EXACT),
                     Optional.empty(),
                     Optional.of(ConvForm.SPATIAL)),
                 new LayerResult(

@@ -16,6 +16,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.transformer.TransformerEncoderBlock;
 import ai.djl.util.Pair;
+import dev.lowrank.runtime.LowRankConv2d;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Map;
@@ -139,5 +140,45 @@ public final class ConvBlocks {
                   false);
       return out.head().toFloatArray();
     }
+  }
+
+  /**
+   * Returns the dense kernel a low-rank convolution computes, from its two kernels (independently
+   * of the compressor's own arrangement code).
+   *
+   * @param low the factorized convolution
+   * @return {@code C_out x C_in x kh x kw}, row-major
+   */
+  public static float[] product(LowRankConv2d low) {
+    float[] a = low.getParameters().get(LowRankConv2d.FACTOR_A).getArray().toFloatArray();
+    float[] b = low.getParameters().get(LowRankConv2d.FACTOR_B).getArray().toFloatArray();
+    long[] as = low.getParameters().get(LowRankConv2d.FACTOR_A).getArray().getShape().getShape();
+    long[] bs = low.getParameters().get(LowRankConv2d.FACTOR_B).getArray().getShape().getShape();
+    int r = (int) as[0];
+    int cin = (int) as[1];
+    int cout = (int) bs[0];
+    int kh = (int) as[2];
+    int kw = (int) Math.max(as[3], bs[3]);
+    float[] w = new float[cout * cin * kh * kw];
+    for (int o = 0; o < cout; o++) {
+      for (int c = 0; c < cin; c++) {
+        for (int i = 0; i < kh; i++) {
+          for (int j = 0; j < kw; j++) {
+            double sum = 0;
+            for (int k = 0; k < r; k++) {
+              if (low.getForm() == LowRankConv2d.Form.CHANNEL) {
+                // A[k][c][i][j], B[o][k][0][0]
+                sum += (double) b[o * r + k] * a[((k * cin + c) * kh + i) * kw + j];
+              } else {
+                // A[k][c][i][0], B[o][k][0][j]
+                sum += (double) b[(o * r + k) * kw + j] * a[(k * cin + c) * kh + i];
+              }
+            }
+            w[((o * cin + c) * kh + i) * kw + j] = (float) sum;
+          }
+        }
+      }
+    }
+    return w;
   }
 }

@@ -86,6 +86,8 @@ public final class Evaluation {
    * @return the report
    * @throws InputFileException if a model or the data cannot be used (see the class comment)
    * @throws IOException if a model's size on disk cannot be read
+   * @throws dev.lowrank.eval.latency.BatchTooLargeException if a latency batch size's arrays cannot
+   *     be held (checked after the original's accuracy pass, before the compressed model runs)
    */
   public EvalReport run() throws InputFileException, IOException {
     b.threads.ifPresent(EngineThreads::setIntraOp);
@@ -94,6 +96,14 @@ public final class Evaluation {
             Baseline.prepare(b.original, b.data, b.inputShape, b.pooling, b.batchSize, b.progress);
         InferenceModel compressed = InferenceModel.load(b.compressed)) {
       Dataset data = base.data();
+      if (b.latency.isPresent()) {
+        LatencyBenchmark.checkBatchSizes(
+            b.latency.get().batchSizes(),
+            data,
+            base.shape(),
+            base.predictions().width(),
+            b.pooling);
+      }
       Predictions after = base.predict(compressed, "accuracy compressed");
       Fidelity fidelity = Fidelity.of(base.predictions(), after);
       Optional<AccuracyComparison> accuracy = Optional.empty();
@@ -141,6 +151,7 @@ public final class Evaluation {
                       : b.tradeoff)
               .optWarnings(warnings);
       accuracy.ifPresent(report::optAccuracy);
+      b.pooling.ifPresent(report::optPooling);
       if (b.maxAccuracyDrop.isPresent()) {
         report.optGate(Gate.check(accuracy, fidelity, b.maxAccuracyDrop.getAsDouble()));
       }

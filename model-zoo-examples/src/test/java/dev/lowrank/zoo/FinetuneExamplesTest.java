@@ -18,16 +18,19 @@ class FinetuneExamplesTest {
   @TempDir Path tmp;
 
   @Test
-  void everyTruncationRankOfTheTableIsFollowedByItsFineTuneRow() throws Exception {
+  void everyTruncationRankOfTheTableIsFollowedByItsWhitenedAndFineTuneRows() throws Exception {
     Path model = ZooRunner.model(Examples.named("torchscript-mlp-scripted"));
     List<String> settings =
         ZooTable.settingsFor(model).stream().map(ZooRunner.Setting::describe).toList();
     assertEquals(
         List.of(
             "energy 0.9",
+            "whitened, energy 0.9's ranks",
             "rank 16",
+            "whitened, rank 16's ranks",
             "rank 16 + fine-tune",
             "rank 8",
+            "whitened, rank 8's ranks",
             "rank 8 + fine-tune",
             "max drop 0.01"),
         settings);
@@ -64,9 +67,10 @@ class FinetuneExamplesTest {
   @Test
   void theDemoShowsRank16FineTunedNextToRank16() throws Exception {
     List<DigitsDemo.Row> rows = DigitsDemo.run(List.of(RankPolicy.rank(16)));
-    assertEquals(3, rows.size());
+    // original, rank 16, whitened at its ranks, rank 16 + fine-tune
+    assertEquals(4, rows.size());
     DigitsDemo.Row truncated = rows.get(1);
-    DigitsDemo.Row tuned = rows.get(2);
+    DigitsDemo.Row tuned = rows.get(3);
     assertEquals("rank 16 + fine-tune", tuned.setting());
     assertEquals(truncated.parameters(), tuned.parameters(), "fine-tuning keeps the ranks");
     assertTrue(

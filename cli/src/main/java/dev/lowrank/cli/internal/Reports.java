@@ -5,6 +5,8 @@ import dev.lowrank.compress.CompressionResult;
 import dev.lowrank.compress.LayerResult;
 import dev.lowrank.format.LayerKind;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /** Text renderings of compression results for the terminal. */
 public final class Reports {
@@ -51,7 +53,14 @@ public final class Reports {
       String note =
           l.reason()
               .map(r -> "dense: " + r)
-              .orElse(l.data().flatMap(d -> d.sharedWith()).map(w -> "shares " + w).orElse(""));
+              .orElse(
+                  String.join(
+                      "; ",
+                      Stream.of(
+                              l.data().flatMap(d -> d.sharedWith()).map(w -> "shares " + w),
+                              l.data().flatMap(d -> d.note()))
+                          .flatMap(Optional::stream)
+                          .toList()));
       if (data) {
         table.row(
             l.name(),

@@ -23,20 +23,25 @@ import java.util.Set;
 
 /**
  * Runs a model over calibration data and accumulates each layer's input statistics ({@link
- * GramAccumulator}): one pass over the data, the model run once per batch.
+ * GramAccumulator}): one pass over the data, the model run once per batch. A linear layer's rows
+ * are its input's rows; a convolution's are its input's patches ({@link LayerRows}, {@link
+ * PatchMatrix}), so its Gram matrix is that of {@code C_in kh kw} patch vectors and whitens its
+ * channel form.
  *
  * <p><b>Shared inputs.</b> A probe run on the first two samples finds the layers fed the same
- * tensor (query, key and value of an attention block: identical inputs, each layer called once);
- * they share one statistic, accumulated once. On every later batch each follower's input is
- * compared with its leader's; should one ever differ, the follower gets statistics of its own from
- * then on (exactly: the leader's are added at the end of each batch).
+ * tensor (query, key and value of an attention block: identical inputs, each layer called once;
+ * convolutions only when their kernels, strides, paddings and dilations agree too); they share one
+ * statistic, accumulated once. On every later batch each follower's input is compared with its
+ * leader's; should one ever differ, the follower gets statistics of its own from then on (exactly:
+ * the leader's are added at the end of each batch).
  *
  * <p><b>Padding.</b> When the batch has a mask input (by default {@code attention_mask}), the
  * positions where it is 0 are left out of the statistics of every layer whose input has the mask's
  * shape as its leading axes (per-token layers); other layers (a pooler on {@code [batch, hidden]})
- * see every row.
+ * see every row. The mask never applies to convolutions.
  *
- * <p>Memory: the accumulators (after sharing) plus one batch's inputs of the layers that share.
+ * <p>Memory: the accumulators (after sharing) plus one batch's inputs of the layers that share; a
+ * convolution's patches are unfolded a bounded chunk at a time ({@link PatchMatrix#CHUNK_VALUES}).
  */
 final class CalibrationCapture {
 
@@ -169,7 +174,9 @@ final class CalibrationCapture {
       Acc joined = null;
       if (e.getValue().size() == 1) {
         Tensor t = e.getValue().get(0);
-        String key = Arrays.toString(t.shape());
+        // Layers share a statistic only when they take the same rows from the same tensor: two
+        // convolutions of different kernels, strides or paddings do not.
+        String key = Arrays.toString(t.shape()) + " " + rowsOf(byName.get(layer));
         for (String other : byShape.getOrDefault(key, List.of())) {
           List<Tensor> o = seen.get(other);
           if (o.size() == 1 && Arrays.equals(o.get(0).floats(), t.floats())) {
@@ -186,6 +193,11 @@ final class CalibrationCapture {
         newGroup(layer);
       }
     }
+  }
+
+  /** What a layer takes from its input as rows: its width, or a convolution's patch geometry. */
+  private static String rowsOf(Layer layer) {
+    return layer.conv().map(g -> "conv " + g).orElse("rows of " + layer.inFeatures());
   }
 
   private Acc newGroup(String leader) {
@@ -220,49 +232,44 @@ final class CalibrationCapture {
     if (l == null) {
       throw new IllegalStateException("The runner reported layer " + layer + ", not observed");
     }
-    if (input.dimensions() == 0 || input.dim(input.dimensions() - 1) != l.inFeatures()) {
-      throw new IllegalStateException(
-          "Layer "
-              + layer
-              + " ("
-              + l.shape()
-              + ") received an input of shape "
-              + input.shapeText());
-    }
+    LayerRows.of(l, input, Optional.empty());
   }
 
   /** Runs one batch and adds it to the statistics; returns the tokens it counted. */
   private long accumulate(ModelRunner runner, List<Tensor> batch) throws ModelFileException {
     Optional<Tensor> mask = batches.maskOf(batch);
-    Map<Acc, List<float[]>> pending = new LinkedHashMap<>();
-    Map<String, List<float[]>> followerRows = new HashMap<>();
+    Map<Acc, List<LayerRows>> pending = new LinkedHashMap<>();
+    Map<String, List<LayerRows>> followerRows = new HashMap<>();
     Map<String, Integer> matched = new HashMap<>();
-    long[] firstRows = {-1};
+    long[] firstTokens = {-1};
     runner.run(
         batch,
         (layer, input) -> {
-          check(layer, input);
+          Layer l = byName.get(layer);
+          if (l == null) {
+            throw new IllegalStateException(
+                "The runner reported layer " + layer + ", not observed");
+          }
           Acc g = groupOf.get(layer);
           if (g == null) {
             g = newGroup(layer);
             callOrder.add(layer);
           }
-          int width = g.stats.width();
-          float[] rows = rows(input, mask, width);
-          if (firstRows[0] < 0) {
-            firstRows[0] = rows.length / width;
+          LayerRows rows = LayerRows.of(l, input, mask);
+          if (firstTokens[0] < 0) {
+            firstTokens[0] = rows.tokens();
           }
           if (g.layers.size() == 1) {
-            g.stats.add(rows, 0, rows.length / width);
+            rows.addTo(g.stats);
           } else if (g.layers.get(0).equals(layer)) {
             pending.computeIfAbsent(g, k -> new ArrayList<>()).add(rows);
           } else {
             // Followers keep their rows only when they differ from the leader's (which comes
             // first in call order).
-            List<float[]> mine = followerRows.computeIfAbsent(layer, k -> new ArrayList<>());
+            List<LayerRows> mine = followerRows.computeIfAbsent(layer, k -> new ArrayList<>());
             int call = mine.size();
-            List<float[]> lead = pending.getOrDefault(g, List.of());
-            boolean same = call < lead.size() && Arrays.equals(lead.get(call), rows);
+            List<LayerRows> lead = pending.getOrDefault(g, List.of());
+            boolean same = call < lead.size() && lead.get(call).sameAs(rows);
             mine.add(same ? null : rows);
             if (same) {
               matched.merge(layer, 1, Integer::sum);
@@ -273,9 +280,9 @@ final class CalibrationCapture {
       if (g.layers.size() < 2) {
         continue;
       }
-      List<float[]> lead = pending.getOrDefault(g, List.of());
+      List<LayerRows> lead = pending.getOrDefault(g, List.of());
       for (String follower : List.copyOf(g.layers.subList(1, g.layers.size()))) {
-        List<float[]> mine = followerRows.getOrDefault(follower, List.of());
+        List<LayerRows> mine = followerRows.getOrDefault(follower, List.of());
         if (mine.size() == lead.size() && matched.getOrDefault(follower, 0) == lead.size()) {
           continue;
         }
@@ -286,18 +293,18 @@ final class CalibrationCapture {
         groups.add(own);
         groupOf.put(follower, own);
         for (int call = 0; call < mine.size(); call++) {
-          float[] rows = mine.get(call) != null ? mine.get(call) : lead.get(call);
-          own.stats.add(rows, 0, rows.length / own.stats.width());
+          LayerRows rows = mine.get(call) != null ? mine.get(call) : lead.get(call);
+          rows.addTo(own.stats);
         }
       }
-      for (float[] rows : lead) {
-        g.stats.add(rows, 0, rows.length / g.stats.width());
+      for (LayerRows rows : lead) {
+        rows.addTo(g.stats);
       }
     }
     if (mask.isPresent()) {
       return nonZero(mask.get());
     }
-    return Math.max(0, firstRows[0]);
+    return Math.max(0, firstTokens[0]);
   }
 
   /** The rows of a layer input that the mask keeps (all rows when the mask does not apply). */

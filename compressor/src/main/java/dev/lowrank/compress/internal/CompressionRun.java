@@ -13,15 +13,18 @@ import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.compress.Scope;
 import dev.lowrank.compress.TruncationMethod;
 import dev.lowrank.format.ConvForm;
+import dev.lowrank.format.ConvGeometry;
 import dev.lowrank.format.Layer;
 import dev.lowrank.format.LayerKind;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.io.InputFileException;
 import dev.lowrank.linalg.BlasThreads;
+import dev.lowrank.linalg.ConvKernels;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.LowRankFactors;
 import dev.lowrank.linalg.RankTarget;
+import dev.lowrank.linalg.SvdAlgorithm;
 import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.SvdBackends;
 import dev.lowrank.linalg.TruncatedSvd;
@@ -34,6 +37,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -81,6 +85,10 @@ public final class CompressionRun {
   private final CompressionSpec spec;
   private final SvdBackend backend;
   private final FactorStore store = FactorStore.forHeap();
+
+  /** Why a convolution's data-aware truncation took the form it did, when the plan decided it. */
+  private final Map<String, String> formNotes = new ConcurrentHashMap<>();
+
   private CalibrationCache.Entry cached;
   private DataAware data;
 
@@ -117,10 +125,11 @@ public final class CompressionRun {
     List<Layer> layers = model.layers();
     validate(layers);
     if (spec.calibration().isPresent()) {
-      // Calibration statistics are those of linear layers' inputs; convolutions are truncated
-      // by their weights.
+      // The statistics of linear layers' inputs and, with --conv, of convolutions' input patches.
       List<Layer> calibrated =
-          layers.stream().filter(l -> l.factorizable() && l.kind() == LayerKind.LINEAR).toList();
+          layers.stream()
+              .filter(l -> isCandidate(l) && (l.kind() != LayerKind.CONV2D || !forms(l).isEmpty()))
+              .toList();
       boolean gram = spec.method() != TruncationMethod.ACTIVATION || fitsInMemory(calibrated);
       cached =
           CalibrationCache.get(
@@ -148,17 +157,27 @@ public final class CompressionRun {
           inputs.add(globalInput(layer));
         }
       } else {
-        // The data reaches linear layers only: convolutions share the budget by their weights.
-        List<Layer> linear = global.stream().filter(l -> l.kind() == LayerKind.LINEAR).toList();
-        Map<String, Optional<LayerSpectrum>> spectra = dataSpectra(linear);
+        // The data weighs linear layers and convolutions in the channel form, whose spectrum on
+        // the data is that of W C; a convolution the spec keeps spatial (or any, with plain)
+        // shares the budget by its weights, its form chosen as without data.
+        List<Layer> weighed = global.stream().filter(this::dataWeighed).toList();
+        Map<String, Optional<LayerSpectrum>> spectra = dataSpectra(weighed);
         for (Layer layer : global) {
+          if (!weighed.contains(layer)) {
+            inputs.add(globalInput(layer));
+            continue;
+          }
           inputs.add(
-              layer.kind() == LayerKind.LINEAR
-                  ? new GlobalAllocation.Input(
-                      layer, MatrixForm.plain(layer), spectra.get(layer.name()))
-                  : globalInput(layer));
+              new GlobalAllocation.Input(
+                  layer, MatrixForm.plain(layer), spectra.get(layer.name())));
+          if (forms(layer).size() > 1) {
+            formNotes.put(
+                layer.name(),
+                "channel form: a global budget on calibration data spends it by the spectrum on"
+                    + " the data, which only the channel form has");
+          }
         }
-        weights = sensitivity(linear);
+        weights = sensitivity(weighed);
       }
       Map<String, LayerPlan> allocated = GlobalAllocation.allocate(inputs, weights, spec.policy());
       for (int i = 0; i < plans.size(); i++) {
@@ -195,25 +214,52 @@ public final class CompressionRun {
   }
 
   /**
-   * Sequential fitting of the linear layers; convolutions, which the calibration statistics do not
-   * cover, are truncated by their weights as without it.
+   * Sequential fitting of the linear layers and of the convolutions in the channel form (the
+   * regression on input patches is exact for it); convolutions planned in the spatial form alone
+   * are truncated by their weights as without it.
    */
   private List<LayerResult> fitSequentially(List<LayerPlan> plans) throws InputFileException {
-    List<LayerPlan> linear = new ArrayList<>();
+    List<LayerPlan> fitted = new ArrayList<>();
     List<LayerPlan> other = new ArrayList<>();
     for (LayerPlan p : plans) {
-      if (p.keeps() || p.layer().kind() == LayerKind.LINEAR) {
-        linear.add(p);
+      if (p.keeps() || isChannel(p.candidates().get(0).form())) {
+        fitted.add(p);
+        if (!p.keeps() && p.candidates().size() > 1) {
+          formNotes.put(
+              p.layer().name(),
+              "channel form: sequential fitting is exact for the channel form only");
+        }
       } else {
         other.add(p);
       }
     }
-    List<LayerResult> fitted = new SequentialFitting(model, spec, data, backend, store).fit(linear);
+    List<LayerResult> sequential =
+        new SequentialFitting(model, spec, data, backend, store).fit(fitted);
     List<LayerResult> truncated = factorizeAll(other);
     Map<String, LayerResult> byName = new LinkedHashMap<>();
-    fitted.forEach(r -> byName.put(r.name(), r));
+    sequential.forEach(r -> byName.put(r.name(), withFormNote(r)));
     truncated.forEach(r -> byName.put(r.name(), r));
     return plans.stream().map(p -> byName.get(p.layer().name())).toList();
+  }
+
+  /** A sequentially fitted result with the note on its form, when the plan made one. */
+  private LayerResult withFormNote(LayerResult r) {
+    String note = formNotes.get(r.name());
+    if (note == null || r.data().isEmpty()) {
+      return r;
+    }
+    return new LayerResult(
+        r.layer(),
+        r.status(),
+        r.rank(),
+        r.reason(),
+        r.parametersBefore(),
+        r.parametersAfter(),
+        r.energyKept(),
+        r.relativeError(),
+        r.svd(),
+        r.data().map(d -> d.withNote(note)),
+        r.form());
   }
 
   private void validate(List<Layer> layers) {
@@ -265,6 +311,18 @@ public final class CompressionRun {
                 + ")");
       }
     }
+  }
+
+  /**
+   * Whether a layer of a global budget is weighed by its spectrum on the data: a linear layer, or a
+   * convolution that may take the channel form under a data-aware method.
+   */
+  private boolean dataWeighed(Layer layer) {
+    if (layer.kind() == LayerKind.LINEAR) {
+      return true;
+    }
+    return data.method() != TruncationMethod.PLAIN
+        && forms(layer).stream().anyMatch(CompressionRun::isChannel);
   }
 
   private boolean isCandidate(Layer layer) {
@@ -531,47 +589,79 @@ public final class CompressionRun {
           "its weight is all zeros (rank 0): there is nothing to factorize",
           Optional.empty());
     }
-    if (data != null && plan.layer().kind() == LayerKind.LINEAR) {
-      Optional<DataAware.Prepared> prepared = data.prepare(layer, weight);
-      if (prepared.isPresent()) {
-        return factorizeScaled(plan, prepared.get(), norm2);
-      }
+    // The data reaches a linear layer's matrix and a convolution's channel form (its input
+    // patches whiten it); the spatial form is truncated by its weights and measured on the data.
+    Optional<DataAware.Prepared> prepared =
+        data == null ? Optional.empty() : data.prepare(layer, weight);
+    List<LayerPlan.Candidate> candidates = plan.candidates();
+    Optional<String> note = Optional.empty();
+    boolean aware = prepared.isPresent() && data.method() != TruncationMethod.PLAIN;
+    if (aware && candidates.size() > 1 && plan.fewerWeights()) {
+      // An energy on the data is a share of sum s_i(W C)^2, which only the channel form has.
+      candidates = candidates.stream().filter(c -> isChannel(c.form())).toList();
+      note =
+          Optional.of(
+              "channel form: with calibration, only its truncation keeps a share of the output"
+                  + " energy on the data");
     }
     Tried best = null;
+    List<Tried> tried = new ArrayList<>();
     String firstReason = null;
-    Optional<String> lastSvd = Optional.empty();
-    for (LayerPlan.Candidate candidate : plan.candidates()) {
-      MatrixForm form = candidate.form();
-      FloatMatrix w = form.arrange(layer, weight);
-      RankTarget target = candidate.target();
-      TruncatedSvd svd = backend.decompose(w, target);
-      lastSvd = Optional.of(svd.method());
-      int r =
-          target instanceof RankTarget.Leading leading
-              ? leading.rank()
-              : svd.rankForEnergy(candidate.energy().orElseThrow());
-      long n = form.rows();
-      long m = form.cols();
-      if (!RankRules.pays(r, n, m)) {
-        if (firstReason == null) {
-          firstReason =
-              RankRules.doesNotPay(spec.policyFor(layer.name()).describe(), r, n, m)
-                  + form.suffix();
-        }
+    Optional<SvdAlgorithm> lastSvd = Optional.empty();
+    for (LayerPlan.Candidate candidate : candidates) {
+      Attempt attempt =
+          prepared.isPresent() && isChannel(candidate.form())
+              ? scaledAttempt(layer, candidate, prepared.get(), norm2)
+              : weightAttempt(layer, candidate, weight, norm2, prepared);
+      lastSvd = Optional.of(attempt.svd());
+      if (attempt.tried().isEmpty()) {
+        firstReason = firstReason != null ? firstReason : attempt.reason();
         continue;
       }
-      LowRankFactors factors = LowRankFactors.truncate(svd, r);
-      double error = factors.residualNorm(w) / Math.sqrt(norm2);
-      Tried tried = new Tried(form, r, factors, error, svd.energy(r) / norm2, svd.method());
-      if (best == null || tried.betterThan(best, plan.fewerWeights())) {
-        best = tried;
+      Tried t = attempt.tried().get();
+      tried.add(t);
+      if (best == null || t.betterThan(best, plan.fewerWeights())) {
+        best = t;
       }
+    }
+    if (aware && tried.size() > 1 && tried.stream().allMatch(Tried::hasDataError)) {
+      // With calibration, the form that loses less of the layer's output on the data.
+      best = tried.stream().min(Comparator.comparingDouble(Tried::dataError)).orElseThrow();
+      Tried chosen = best;
+      note =
+          Optional.of(
+              tried.stream()
+                  .filter(t -> t != chosen)
+                  .map(
+                      t ->
+                          String.format(
+                              Locale.ROOT,
+                              "chosen over %s (data error %.4f)",
+                              t.form().form().map(ConvForm::label).orElse("its matrix"),
+                              t.dataError()))
+                  .collect(Collectors.joining(", ")));
+    } else if (aware && tried.size() > 1) {
+      note =
+          Optional.of(
+              "form chosen by the weights' error: without a Gram matrix the forms are not"
+                  + " measured on the data");
     }
     if (best == null) {
       return dense(layer, firstReason, lastSvd);
     }
+    if (aware
+        && best.fit().isPresent()
+        && note.isEmpty()
+        && best.form().form().filter(f -> f != ConvForm.CHANNEL).isPresent()) {
+      note =
+          Optional.of(
+              "spatial form: truncated by its weights (no whitening is exact for it)"
+                  + (best.hasDataError() ? ", measured on the data" : ""));
+    }
+    note = note.or(() -> Optional.ofNullable(formNotes.get(layer.name())));
     long after = best.factors().parameters() + (layer.hasBias() ? layer.outFeatures() : 0);
     store.put(layer.name(), best.factors());
+    Optional<String> text = note;
     return new LayerResult(
         layer,
         LayerStatus.FACTORIZED,
@@ -582,13 +672,26 @@ public final class CompressionRun {
         best.energy(),
         best.error(),
         Optional.of(best.svd()),
-        Optional.empty(),
+        best.fit().map(f -> text.map(f::withNote).orElse(f)),
         best.form().form());
   }
 
-  /** One candidate's outcome. */
+  private static boolean isChannel(MatrixForm form) {
+    return form.form().isEmpty() || form.form().get() == ConvForm.CHANNEL;
+  }
+
+  /** One candidate's outcome: its factors, or why it does not pay. */
+  private record Attempt(Optional<Tried> tried, String reason, SvdAlgorithm svd) {}
+
+  /** One candidate's factors and figures. */
   private record Tried(
-      MatrixForm form, int rank, LowRankFactors factors, double error, double energy, String svd) {
+      MatrixForm form,
+      int rank,
+      LowRankFactors factors,
+      double error,
+      double energy,
+      SvdAlgorithm svd,
+      Optional<DataFit> fit) {
 
     boolean betterThan(Tried other, boolean fewerWeights) {
       long mine = factors.parameters();
@@ -601,14 +704,73 @@ public final class CompressionRun {
       }
       return mine < theirs;
     }
+
+    boolean hasDataError() {
+      return fit.isPresent() && !Double.isNaN(fit.get().dataError());
+    }
+
+    double dataError() {
+      return fit.map(DataFit::dataError).orElse(Double.NaN);
+    }
   }
 
-  /** The truncation of a layer prepared for a data-aware method. */
-  private LayerResult factorizeScaled(LayerPlan plan, DataAware.Prepared p, double norm2) {
-    Layer layer = plan.layer();
+  /**
+   * The truncated SVD of a candidate's matrix by its weights; with calibration, the factors are
+   * measured on the data (a convolution's spatial form through the channel form of its product).
+   */
+  private Attempt weightAttempt(
+      Layer layer,
+      LayerPlan.Candidate candidate,
+      FloatMatrix weight,
+      double norm2,
+      Optional<DataAware.Prepared> prepared) {
+    MatrixForm form = candidate.form();
+    FloatMatrix w = form.arrange(layer, weight);
+    RankTarget target = candidate.target();
+    TruncatedSvd svd = backend.decompose(w, target);
+    int r =
+        target instanceof RankTarget.Leading leading
+            ? leading.rank()
+            : svd.rankForEnergy(candidate.energy().orElseThrow());
+    long n = form.rows();
+    long m = form.cols();
+    if (!RankRules.pays(r, n, m)) {
+      return new Attempt(
+          Optional.empty(),
+          RankRules.doesNotPay(spec.policyFor(layer.name()).describe(), r, n, m) + form.suffix(),
+          svd.algorithm());
+    }
+    LowRankFactors factors = LowRankFactors.truncate(svd, r);
+    double error = factors.residualNorm(w) / Math.sqrt(norm2);
+    Optional<DataFit> fit =
+        prepared.map(p -> data.measure(p, channelProduct(layer, form, factors)));
+    return new Attempt(
+        Optional.of(
+            new Tried(form, r, factors, error, svd.energy(r) / norm2, svd.algorithm(), fit)),
+        "",
+        svd.algorithm());
+  }
+
+  /** {@code B A} as the matrix {@link SourceModel#readWeight} returns (a channel form). */
+  private static FloatMatrix channelProduct(Layer layer, MatrixForm form, LowRankFactors factors) {
+    FloatMatrix product = factors.product();
+    if (isChannel(form)) {
+      return product;
+    }
+    ConvGeometry g = layer.conv().orElseThrow();
+    return ConvKernels.spatialToChannel(
+        product, g.outChannels(), g.kernelHeight(), g.kernelWidth());
+  }
+
+  /**
+   * The data-aware truncation of a layer's own matrix (a convolution's channel form): the SVD of
+   * the scaled matrix, the factors projected onto {@code W}, their fit on the data.
+   */
+  private Attempt scaledAttempt(
+      Layer layer, LayerPlan.Candidate candidate, DataAware.Prepared p, double norm2) {
     FloatMatrix w = p.weight();
     FloatMatrix scaled = data.method() == TruncationMethod.PLAIN ? w : p.scaled();
-    RankTarget target = plan.target().get();
+    RankTarget target = candidate.target();
     int k = Math.min(scaled.rows(), scaled.cols());
     String note = "";
     if (target instanceof RankTarget.Leading leading && leading.rank() > k) {
@@ -619,14 +781,16 @@ public final class CompressionRun {
     int r =
         target instanceof RankTarget.Leading leading
             ? leading.rank()
-            : svd.rankForEnergy(plan.energy().orElseThrow());
+            : svd.rankForEnergy(candidate.energy().orElseThrow());
     long n = layer.outFeatures();
     long m = layer.inFeatures();
     if (!RankRules.pays(r, n, m)) {
-      return dense(
-          layer,
-          RankRules.doesNotPay(spec.policyFor(layer.name()).describe(), r, n, m) + note,
-          Optional.of(svd.method()));
+      return new Attempt(
+          Optional.empty(),
+          RankRules.doesNotPay(spec.policyFor(layer.name()).describe(), r, n, m)
+              + note
+              + candidate.form().suffix(),
+          svd.algorithm());
     }
     LowRankFactors factors =
         data.method() == TruncationMethod.PLAIN
@@ -634,22 +798,14 @@ public final class CompressionRun {
             : LowRankFactors.projected(svd, w, r);
     double error = factors.residualNorm(w) / Math.sqrt(norm2);
     DataFit fit = data.fit(p, factors, svd, data.method());
-    long after = factors.parameters() + (layer.hasBias() ? n : 0);
-    store.put(layer.name(), factors);
     double energy =
         data.method() == TruncationMethod.PLAIN ? svd.energy(r) / norm2 : 1 - error * error;
-    return new LayerResult(
-        layer,
-        LayerStatus.FACTORIZED,
-        OptionalInt.of(r),
-        Optional.empty(),
-        layer.parameters(),
-        after,
-        energy,
-        error,
-        Optional.of(svd.method()),
-        Optional.of(fit),
-        Optional.empty());
+    return new Attempt(
+        Optional.of(
+            new Tried(
+                candidate.form(), r, factors, error, energy, svd.algorithm(), Optional.of(fit))),
+        "",
+        svd.algorithm());
   }
 
   /** The spectra a global budget is spread by: of the scaled weights, or of W for plain. */
@@ -764,7 +920,7 @@ public final class CompressionRun {
         Optional.empty());
   }
 
-  static LayerResult dense(Layer layer, String reason, Optional<String> svd) {
+  static LayerResult dense(Layer layer, String reason, Optional<SvdAlgorithm> svd) {
     return new LayerResult(
         layer,
         LayerStatus.DENSE,

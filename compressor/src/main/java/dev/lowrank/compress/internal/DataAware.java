@@ -192,6 +192,35 @@ final class DataAware {
         false);
   }
 
+  /**
+   * Measures on the data a layer's approximation that no data-aware truncation produced (a
+   * convolution's spatial-form factors, by their channel form): its energy kept and error, with no
+   * optimum (that of {@code W C} is the channel form's, which other forms need not reach).
+   *
+   * @param p the prepared layer
+   * @param product the approximation of {@code p.weight()}, in the same (channel) form
+   * @return the figures, as from {@link TruncationMethod#PLAIN}; {@code NaN} without a Gram matrix
+   */
+  DataFit measure(Prepared p, FloatMatrix product) {
+    double energyKept = Double.NaN;
+    double error = Double.NaN;
+    if (p.whitened().isPresent()) {
+      FloatMatrix wc = p.whitened().get();
+      double total = wc.frobeniusNormSquared();
+      FloatMatrix kept = p.whitening().get().apply(product);
+      energyKept = kept.frobeniusNormSquared() / total;
+      error = wc.distance(kept) / Math.sqrt(total);
+    }
+    return new DataFit(
+        TruncationMethod.PLAIN,
+        energyKept,
+        error,
+        Double.NaN,
+        p.sharedWith(),
+        p.whitening().map(Whitening::describe),
+        false);
+  }
+
   private static double optimum(
       Prepared p, TruncatedSvd svd, int r, TruncationMethod factorsMethod, double total) {
     FloatMatrix wc = p.whitened().get();

@@ -6,8 +6,10 @@ import dev.lowrank.compress.LayerResult;
 import dev.lowrank.compress.LayerStatus;
 import dev.lowrank.compress.TruncationMethod;
 import dev.lowrank.data.Tensor;
+import dev.lowrank.format.ConvForm;
 import dev.lowrank.format.Layer;
 import dev.lowrank.format.LayerInputObserver;
+import dev.lowrank.format.LayerKind;
 import dev.lowrank.format.ModelRunner;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.io.InputFileException;
@@ -20,7 +22,6 @@ import dev.lowrank.linalg.SymmetricMatrix;
 import dev.lowrank.linalg.TruncatedSvd;
 import dev.lowrank.linalg.Whitening;
 import dev.lowrank.linalg.internal.Blas;
-import dev.lowrank.linalg.internal.DoubleKernels;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -45,6 +46,9 @@ import java.util.Set;
  * before the layer changed, {@code X_c = X_o} and this is the whitened truncation. The ridge {@code
  * delta} ({@link #RIDGE} of the mean input energy) keeps the regression from fitting noise in the
  * directions the data barely spans.
+ *
+ * <p>A convolution is fitted in its channel form {@code C_out x (C_in kh kw)}, {@code X} its input
+ * patches (the same regression, the same exactness).
  *
  * <p>Cost: per group of layers fed the same input, two runs of the model over the calibration data
  * (original and partly compressed weights, set in place).
@@ -128,6 +132,8 @@ final class SequentialFitting {
       ModelRunner runner, CalibrationStatistics.Group g, Map<String, FloatMatrix> compressed)
       throws InputFileException {
     String leader = g.leader();
+    Layer layer =
+        model.layers().stream().filter(l -> l.name().equals(leader)).findFirst().orElseThrow();
     int m = g.stats().width();
     GramAccumulator gc = new GramAccumulator(m, true);
     double[] cross = new double[m * m];
@@ -136,21 +142,19 @@ final class SequentialFitting {
     for (List<Tensor> batch : batches.batches()) {
       Optional<Tensor> mask = batches.maskOf(batch);
       runner.resetWeights();
-      List<float[]> xo = inputs(runner, batch, leader, mask, m);
-      List<float[]> xc = xo;
+      List<LayerRows> xo = inputs(runner, batch, layer, mask);
+      List<LayerRows> xc = xo;
       if (!compressed.isEmpty()) {
         runner.setWeights(compressed);
-        xc = inputs(runner, batch, leader, mask, m);
+        xc = inputs(runner, batch, layer, mask);
       }
       if (xc.size() != xo.size()) {
         throw new IllegalStateException(
             "Layer " + leader + " was called a different number of times");
       }
       for (int k = 0; k < xo.size(); k++) {
-        int count = xc.get(k).length / m;
-        gc.add(xc.get(k), 0, count);
-        DoubleKernels.addCross(xo.get(k), xc.get(k), count, m, cross);
-        rows += count;
+        LayerRows.addMoments(xo.get(k), xc.get(k), gc, cross);
+        rows += xc.get(k).rows();
       }
     }
     runner.resetWeights();
@@ -169,23 +173,23 @@ final class SequentialFitting {
         Whitening.ridged(compressedGram, RIDGE));
   }
 
-  private static List<float[]> inputs(
-      ModelRunner runner, List<Tensor> batch, String layer, Optional<Tensor> mask, int m)
+  private static List<LayerRows> inputs(
+      ModelRunner runner, List<Tensor> batch, Layer layer, Optional<Tensor> mask)
       throws InputFileException {
-    List<float[]> out = new ArrayList<>();
+    List<LayerRows> out = new ArrayList<>();
     runner.run(
         batch,
         new LayerInputObserver() {
           @Override
           public void observe(String name, Tensor input) {
-            if (name.equals(layer)) {
-              out.add(CalibrationCapture.rows(input, mask, m));
+            if (name.equals(layer.name())) {
+              out.add(LayerRows.of(layer, input, mask));
             }
           }
 
           @Override
           public boolean observes(String name) {
-            return name.equals(layer);
+            return name.equals(layer.name());
           }
         });
     return out;
@@ -225,7 +229,7 @@ final class SequentialFitting {
       return CompressionRun.dense(
           layer,
           RankRules.doesNotPay(spec.policyFor(layer.name()).describe(), r, n, m),
-          Optional.of(svd.method()));
+          Optional.of(svd.algorithm()));
     }
     float[] vt = new float[r * (int) m];
     System.arraycopy(svd.vt().data(), 0, vt, 0, vt.length);
@@ -265,9 +269,14 @@ final class SequentialFitting {
         factors.parameters() + (layer.hasBias() ? n : 0),
         Math.max(0, 1 - error * error),
         error,
-        Optional.of(svd.method()),
+        Optional.of(svd.algorithm()),
         Optional.of(fit),
-        Optional.empty());
+        formOf(layer));
+  }
+
+  /** The form a fitted layer's factors are in: a convolution's channel form, else none. */
+  private static Optional<ConvForm> formOf(Layer layer) {
+    return layer.kind() == LayerKind.CONV2D ? Optional.of(ConvForm.CHANNEL) : Optional.empty();
   }
 
   /** A layer the data did not reach: the plain truncated SVD. */
@@ -293,7 +302,7 @@ final class SequentialFitting {
       return CompressionRun.dense(
           layer,
           RankRules.doesNotPay(spec.policyFor(layer.name()).describe(), r, n, m),
-          Optional.of(svd.method()));
+          Optional.of(svd.algorithm()));
     }
     LowRankFactors factors = LowRankFactors.truncate(svd, r);
     store.put(layer.name(), factors);
@@ -306,7 +315,9 @@ final class SequentialFitting {
         factors.parameters() + (layer.hasBias() ? n : 0),
         svd.energy(r) / norm2,
         factors.residualNorm(w) / Math.sqrt(norm2),
-        Optional.of(svd.method()));
+        Optional.of(svd.algorithm()),
+        Optional.empty(),
+        formOf(layer));
   }
 
   /** {@code tr(P G Q^T)}: one float32 product, the sum in double precision. */

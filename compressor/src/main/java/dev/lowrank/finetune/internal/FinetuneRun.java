@@ -17,6 +17,7 @@ import dev.lowrank.finetune.FinetuneReport;
 import dev.lowrank.finetune.FinetuneReport.Fidelity;
 import dev.lowrank.finetune.FinetuneSpec;
 import dev.lowrank.format.ModelFileException;
+import dev.lowrank.format.ModelRunner;
 import dev.lowrank.format.SourceModel;
 import dev.lowrank.linalg.LowRankFactors;
 import java.io.IOException;
@@ -27,6 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * One fine-tuning: loads the data, runs the original model once over it for the targets
@@ -109,7 +111,7 @@ public final class FinetuneRun {
     }
   }
 
-  private Batches load(Optional<SampleShape> stored) throws DataFileException {
+  private Batches load(Optional<SampleShape> stored) throws ModelFileException, DataFileException {
     Optional<SampleShape> hint = spec.inputShape().or(() -> stored);
     Dataset data = spec.data().load(hint);
     if (data.size() < 2) {
@@ -119,9 +121,27 @@ public final class FinetuneRun {
               + data.size()
               + " sample; fine-tuning needs at least 2 (some are held out to check each epoch)");
     }
+    Dataset ordered = data.hasFeatureRows() ? data : inModelOrder(data);
     SampleShape shape =
-        hint.or(() -> data.shape()).orElseGet(() -> SampleShape.flat(data.featureCount()));
-    return new Batches(data, shape);
+        hint.or(() -> ordered.shape()).orElseGet(() -> SampleShape.flat(ordered.featureCount()));
+    return new Batches(ordered, shape);
+  }
+
+  /**
+   * Puts named inputs (token ids, attention masks, arrays of an {@code .npz}) in the order of the
+   * model's forward arguments, as calibration does: the models take them by position, so data
+   * listing {@code attention_mask} before {@code input_ids} would otherwise feed each into the
+   * other's place. Optional inputs the model does not take ({@code token_type_ids}) are left out.
+   */
+  private Dataset inModelOrder(Dataset data) throws ModelFileException, DataFileException {
+    List<String> names;
+    try (ModelRunner runner = source.runner(Set.of())) {
+      names = runner.inputNames();
+    }
+    if (names.size() == 1 && data.inputs().size() == 1) {
+      return data;
+    }
+    return data.forModelInputs(names);
   }
 
   /** Runs the teacher over every sample and keeps its output rows; chooses the default loss. */

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -26,24 +27,32 @@ import java.util.Optional;
 
 /**
  * Runs a DJL block model on batches: each observed {@link Linear} is swapped for an {@link
- * ObservingLinear} that reports its input and then runs the original block, and weights are
- * replaced in place (their values saved and written back on reset).
+ * ObservingLinear} (each observed {@link Conv2d} for an {@link ObservingConv2d}) that reports its
+ * input and then runs the original block, and weights are replaced in place (their values saved and
+ * written back on reset; a convolution's kernel from its channel form).
  */
 final class DjlRunner implements ModelRunner {
 
   private final DjlSourceModel source;
   private final Model model;
-  private final Map<Linear, ObservingLinear> swaps = new LinkedHashMap<>();
+  private final Map<Block, Block> swaps = new LinkedHashMap<>();
   private final BlockReferences refs;
   private final Map<NDArray, float[]> saved = new LinkedHashMap<>();
   private LayerInputObserver current = LayerInputObserver.NONE;
 
-  DjlRunner(DjlSourceModel source, Map<String, Linear> observed) {
+  DjlRunner(DjlSourceModel source, Map<String, ? extends Block> observed) {
     this.source = source;
     this.model = source.model();
     this.refs = BlockReferences.of(model.getBlock());
-    for (Map.Entry<String, Linear> e : observed.entrySet()) {
-      swaps.put(e.getValue(), new ObservingLinear(e.getKey(), e.getValue(), this));
+    for (Map.Entry<String, ? extends Block> e : observed.entrySet()) {
+      if (e.getValue() instanceof Linear linear) {
+        swaps.put(linear, new ObservingLinear(e.getKey(), linear, this));
+      } else if (e.getValue() instanceof Conv2d conv) {
+        swaps.put(conv, new ObservingConv2d(e.getKey(), conv, this));
+      } else {
+        throw new IllegalArgumentException(
+            "'" + e.getKey() + "' is no linear layer or convolution");
+      }
     }
     OutputProbe.swap(model, refs, swaps);
   }
@@ -188,6 +197,49 @@ final class DjlRunner implements ModelRunner {
     private static long units(Linear linear) {
       ai.djl.nn.Parameter w = linear.getParameters().get("weight");
       return w != null && w.isInitialized() ? w.getArray().getShape().get(0) : 1;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+        ParameterStore parameterStore,
+        NDList inputs,
+        boolean training,
+        PairList<String, Object> params) {
+      runner.observe(name, inputs.head());
+      return original.forward(parameterStore, inputs, training, params);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputs) {
+      return original.getOutputShapes(inputs);
+    }
+  }
+
+  /**
+   * A stand-in that reports its input ({@code [N, C_in, H, W]}) to the runner, then runs the
+   * original convolution; a {@link Conv2d} itself, so that it fits fields of that type.
+   */
+  static final class ObservingConv2d extends Conv2d {
+
+    private final String name;
+    private final Conv2d original;
+    private final DjlRunner runner;
+
+    @SuppressWarnings("this-escape")
+    ObservingConv2d(String name, Conv2d original, DjlRunner runner) {
+      super(
+          Conv2d.builder()
+              .setKernelShape(original.getKernelShape())
+              .setFilters(original.getFilters())
+              .optStride(original.getStride())
+              .optPadding(original.getPadding())
+              .optDilation(original.getDilation())
+              .optGroups(original.getGroups())
+              .optBias(false));
+      this.name = name;
+      this.original = original;
+      this.runner = runner;
+      parameters.clear();
     }
 
     @Override

@@ -187,21 +187,14 @@ public final class DjlSourceModel implements SourceModel {
 
   @Override
   public ModelRunner runner(Set<String> observed) throws ModelFileException {
-    Map<String, Linear> chosen = new LinkedHashMap<>();
+    Map<String, Block> chosen = new LinkedHashMap<>();
     for (String name : observed) {
-      if (convs.containsKey(name)) {
-        throw new IllegalArgumentException(
-            "'"
-                + name
-                + "' is a convolution; observing its input patches (C_in kh kw each) is not"
-                + " supported yet");
-      }
-      Linear linear = linears.get(name);
+      Block block = linears.containsKey(name) ? linears.get(name) : convs.get(name);
       Layer layer = layers.stream().filter(l -> l.name().equals(name)).findFirst().orElse(null);
-      if (linear == null || layer == null || !layer.factorizable()) {
+      if (block == null || layer == null || !layer.factorizable()) {
         throw new IllegalArgumentException("'" + name + "' is not a dense, eligible layer");
       }
-      chosen.put(name, linear);
+      chosen.put(name, block);
     }
     return new DjlRunner(this, chosen);
   }

@@ -2,6 +2,7 @@ package dev.lowrank.linalg.internal;
 
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.RankTarget;
+import dev.lowrank.linalg.SvdAlgorithm;
 import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.TruncatedSvd;
 
@@ -17,7 +18,7 @@ import dev.lowrank.linalg.TruncatedSvd;
  */
 public final class LapackExactSvd implements SvdBackend {
 
-  /** The method name results carry. */
+  /** The method name of this backend. */
   public static final String METHOD = "exact";
 
   @Override
@@ -28,7 +29,7 @@ public final class LapackExactSvd implements SvdBackend {
   @Override
   public TruncatedSvd decompose(FloatMatrix w, RankTarget target) {
     double energy = Inputs.checkedEnergy(w, target);
-    return BlasCoordinator.call(() -> decompose(w, energy, METHOD));
+    return BlasCoordinator.call(() -> decompose(w, energy, SvdAlgorithm.EXACT));
   }
 
   /**
@@ -37,9 +38,9 @@ public final class LapackExactSvd implements SvdBackend {
    *
    * @param w the matrix
    * @param energy {@code ||w||_F^2}
-   * @param method the method name the result carries
+   * @param method the algorithm the result names
    */
-  static TruncatedSvd decompose(FloatMatrix w, double energy, String method) {
+  static TruncatedSvd decompose(FloatMatrix w, double energy, SvdAlgorithm method) {
     boolean tall = w.rows() > w.cols();
     try (NativeMatrix a = tall ? NativeMatrix.of(w) : NativeMatrix.transposeOf(w);
         NativeMatrix.Svd svd = a.svdDestroying()) {

@@ -3,6 +3,7 @@ package dev.lowrank.linalg.internal;
 import dev.lowrank.linalg.FloatMatrix;
 import dev.lowrank.linalg.RandomizedSettings;
 import dev.lowrank.linalg.RankTarget;
+import dev.lowrank.linalg.SvdAlgorithm;
 import dev.lowrank.linalg.SvdBackend;
 import dev.lowrank.linalg.TruncatedSvd;
 import java.util.Optional;
@@ -50,14 +51,14 @@ import java.util.SplittableRandom;
  */
 public final class RandomizedSvd implements SvdBackend {
 
-  /** The method name of fixed-rank results. */
+  /** The method name of this backend. */
   public static final String METHOD = "randomized";
 
-  /** The method name of fixed-precision (energy) results. */
-  public static final String FIXED_PRECISION_METHOD = "randomized-fixed-precision";
+  /** What fixed-precision (energy) results name. */
+  public static final SvdAlgorithm FIXED_PRECISION_METHOD = SvdAlgorithm.RANDOMIZED_FIXED_PRECISION;
 
-  /** The method name when a fixed-precision target was handed to the exact SVD. */
-  public static final String FALLBACK_METHOD = "exact-fallback";
+  /** What a target handed to the exact SVD names. */
+  public static final SvdAlgorithm FALLBACK_METHOD = SvdAlgorithm.EXACT_FALLBACK;
 
   /**
    * Energy fractions within this distance of 1 cannot be certified in float32 arithmetic (the
@@ -266,8 +267,8 @@ public final class RandomizedSvd implements SvdBackend {
         System.arraycopy(small.s(), 0, s, 0, rank);
         NativeMatrix productSide = small.u().columns(0, rank);
         return onRows
-            ? op.result(productSide, s, rotated, energy, METHOD)
-            : op.result(rotated, s, productSide, energy, METHOD);
+            ? op.result(productSide, s, rotated, energy, SvdAlgorithm.RANDOMIZED)
+            : op.result(rotated, s, productSide, energy, SvdAlgorithm.RANDOMIZED);
       }
     }
   }
@@ -444,7 +445,7 @@ public final class RandomizedSvd implements SvdBackend {
      * of {@code W}.
      */
     TruncatedSvd result(
-        NativeMatrix left, float[] s, NativeMatrix right, double energy, String method) {
+        NativeMatrix left, float[] s, NativeMatrix right, double energy, SvdAlgorithm method) {
       if (isTranspose) {
         // A' = W^T, so W = right S left^T.
         return new TruncatedSvd(right.toRowMajor(), s, left.transposeToRowMajor(), energy, method);

@@ -1,5 +1,6 @@
 package dev.lowrank.format.djl;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,10 +19,13 @@ import dev.lowrank.compress.Compressor;
 import dev.lowrank.compress.ConvFormChoice;
 import dev.lowrank.compress.LayerResult;
 import dev.lowrank.compress.RankPolicy;
+import dev.lowrank.data.Tensor;
 import dev.lowrank.format.ConvForm;
 import dev.lowrank.format.ConvGeometry;
 import dev.lowrank.format.Layer;
+import dev.lowrank.format.LayerInputObserver;
 import dev.lowrank.format.LayerKind;
+import dev.lowrank.format.ModelRunner;
 import dev.lowrank.linalg.SvdMethod;
 import dev.lowrank.runtime.LowRankConv2d;
 import dev.lowrank.runtime.LowRankLinear;
@@ -100,7 +104,7 @@ class DjlConvolutionTest {
           ConvForm expected = form.fixed().orElse(r.form().orElseThrow());
           assertEquals(Optional.of(expected), r.form());
           assertEquals(expected.label(), low.getForm().label());
-          kernels.put(r.name(), product(low));
+          kernels.put(r.name(), ConvBlocks.product(low));
           long weights =
               low.getParameters().get(LowRankConv2d.FACTOR_A).getArray().getShape().size()
                   + low.getParameters().get(LowRankConv2d.FACTOR_B).getArray().getShape().size();
@@ -252,47 +256,30 @@ class DjlConvolutionTest {
   }
 
   @Test
-  void observingAConvolutionIsRefusedForNow() {
+  void aConvolutionReportsTheTensorItConvolves() throws Exception {
     try (Model model = ConvBlocks.model(ConvBlocks.cnn(), ConvBlocks.CNN_INPUT, 1)) {
       DjlSourceModel source = DjlSourceModel.wrap(model);
-      IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> source.runner(Set.of("01Conv2d")));
-      assertTrue(e.getMessage().contains("C_in kh kw"), e.getMessage());
-    }
-  }
-
-  /** The dense kernel a low-rank convolution computes, from its two kernels. */
-  private static float[] product(LowRankConv2d low) {
-    float[] a = low.getParameters().get(LowRankConv2d.FACTOR_A).getArray().toFloatArray();
-    float[] b = low.getParameters().get(LowRankConv2d.FACTOR_B).getArray().toFloatArray();
-    long[] as = low.getParameters().get(LowRankConv2d.FACTOR_A).getArray().getShape().getShape();
-    long[] bs = low.getParameters().get(LowRankConv2d.FACTOR_B).getArray().getShape().getShape();
-    int r = (int) as[0];
-    int cin = (int) as[1];
-    int cout = (int) bs[0];
-    int kh = (int) as[2];
-    int kw = (int) Math.max(as[3], bs[3]);
-    float[] w = new float[cout * cin * kh * kw];
-    for (int o = 0; o < cout; o++) {
-      for (int c = 0; c < cin; c++) {
-        for (int i = 0; i < kh; i++) {
-          for (int j = 0; j < kw; j++) {
-            double sum = 0;
-            for (int k = 0; k < r; k++) {
-              if (low.getForm() == LowRankConv2d.Form.CHANNEL) {
-                // A[k][c][i][j], B[o][k][0][0]
-                sum += (double) b[o * r + k] * a[((k * cin + c) * kh + i) * kw + j];
-              } else {
-                // A[k][c][i][0], B[o][k][0][j]
-                sum += (double) b[(o * r + k) * kw + j] * a[(k * cin + c) * kh + i];
-              }
-            }
-            w[((o * cin + c) * kh + i) * kw + j] = (float) sum;
-          }
-        }
+      float[] x = new float[Math.toIntExact(ConvBlocks.CNN_INPUT.size())];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) Math.sin(0.37 * i);
       }
+      Tensor input = Tensor.ofFloats("x", ConvBlocks.CNN_INPUT.getShape(), x);
+      Map<String, Tensor> seen = new LinkedHashMap<>();
+      float[] plain;
+      try (ModelRunner runner = source.runner(Set.of())) {
+        plain = runner.run(List.of(input), LayerInputObserver.NONE).get(0).floats();
+      }
+      try (ModelRunner runner = source.runner(Set.of("01Conv2d", "03Conv2d"))) {
+        float[] out = runner.run(List.of(input), seen::put).get(0).floats();
+        assertArrayEquals(plain, out, 0f, "observing changes nothing");
+      }
+      assertEquals(List.of("01Conv2d", "03Conv2d"), List.copyOf(seen.keySet()));
+      assertArrayEquals(x, seen.get("01Conv2d").floats(), 0f, "the first convolution sees x");
+      assertArrayEquals(new long[] {2, 8, 12, 12}, seen.get("03Conv2d").shape());
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> source.runner(Set.of("05Conv2d")));
+      assertTrue(e.getMessage().contains("not a dense, eligible layer"), e.getMessage());
     }
-    return w;
   }
 
   private static Criteria<NDList, NDList> criteria(Path dir) {

@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * outputs equal those of the original file loaded by DJL, it reports each layer's input in call
  * order, its weights can be replaced and restored, and PyTorch is the judge: {@code
  * capture_judge.py} runs the archive with {@code torch.jit.load} and records every {@code
- * nn.Linear}'s input with forward pre-hooks on the eager model, for every fixture.
+ * nn.Linear}'s and {@code nn.Conv2d}'s input with forward pre-hooks on the eager model, for every
+ * fixture.
  */
 class TorchScriptRunnerTest {
 
@@ -104,6 +105,15 @@ class TorchScriptRunnerTest {
         assertArrayEquals(
             TEST.flatFeatures(), run.inputs().get("fc1").get(0).floats(), 0f, "fc1 sees x");
       }
+      if (f.model().equals("cnn")) {
+        // A convolution reports the tensor it convolves, [N, C_in, H, W], not its patches.
+        assertEquals(List.of("conv1", "conv2", "fc1", "fc2"), run.order(), f.file());
+        Tensor x = run.inputs().get("conv1").get(0);
+        assertArrayEquals(batchShape(f, TEST.size()), x.shape(), f.file());
+        assertArrayEquals(TEST.flatFeatures(), x.floats(), 0f, "conv1 sees x");
+        assertArrayEquals(
+            new long[] {TEST.size(), 16, 8, 8}, run.inputs().get("conv2").get(0).shape(), f.file());
+      }
     }
   }
 
@@ -135,6 +145,42 @@ class TorchScriptRunnerTest {
       assertThrows(
           IllegalArgumentException.class,
           () -> r.setWeights(Map.of("nope", FloatMatrix.zeros(2, 2))));
+    }
+  }
+
+  @Test
+  void convolutionKernelsAreReplacedFromTheirChannelForm() throws Exception {
+    Fixture f = TorchScriptFixtures.get("cnn_scripted.pt");
+    Path model = f.copyTo(dir);
+    try (SourceModel m = ModelFormats.open(model);
+        ModelRunner r = m.runner(Set.of("conv2"))) {
+      Layer conv1 = m.layers().get(0);
+      assertEquals("conv1", conv1.name());
+      assertTrue(r.replaces("conv1"), "a dense convolution's kernel can be replaced");
+      FloatMatrix w = m.readWeight(conv1);
+      assertEquals("16x9", w.shape());
+      float[] before = r.run(List.of(input(f)), LayerInputObserver.NONE).get(0).floats();
+      List<Tensor> conv2Inputs = new ArrayList<>();
+      r.setWeights(Map.of("conv1", FloatMatrix.zeros(w.rows(), w.cols())));
+      r.run(List.of(input(f)), (layer, x) -> conv2Inputs.add(x));
+      // conv2 takes relu(conv1(.)): with a zero kernel, relu(bias) in every pixel of a channel.
+      Tensor x = conv2Inputs.get(0);
+      assertArrayEquals(new long[] {TEST.size(), 16, 8, 8}, x.shape());
+      float[] v = x.floats();
+      for (int s = 0; s < TEST.size(); s++) {
+        for (int c = 0; c < 16; c++) {
+          for (int p = 0; p < 64; p++) {
+            assertEquals(v[c * 64], v[(s * 16 + c) * 64 + p], 0f);
+          }
+        }
+      }
+      r.resetWeights();
+      float[] after = r.run(List.of(input(f)), LayerInputObserver.NONE).get(0).floats();
+      assertArrayEquals(before, after, 0f, "the original kernel is back");
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> r.setWeights(Map.of("conv1", FloatMatrix.zeros(16, 8))),
+          "a matrix that is not the channel form");
     }
   }
 

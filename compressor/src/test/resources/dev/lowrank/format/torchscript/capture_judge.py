@@ -10,8 +10,8 @@ layers in the order the runner saw them first), "ineligible" (layers that may go
 
 For each case it (a) runs the archive with torch.jit.load and compares its output with the
 runner's, and (b) rebuilds the eager model of the fixture script, loads the archive's state dict,
-records every nn.Linear's input with forward pre-hooks, and compares the layers, calls and values
-with what the runner observed.
+records every nn.Linear's and nn.Conv2d's input with forward pre-hooks, and compares the layers,
+calls and values with what the runner observed.
 """
 
 import importlib.util
@@ -51,7 +51,7 @@ def check(case, fixtures):
         return record
 
     for name, module in eager.named_modules():
-        if isinstance(module, torch.nn.Linear):
+        if isinstance(module, (torch.nn.Linear, torch.nn.Conv2d)):
             module.register_forward_pre_hook(hook(name))
     with torch.no_grad():
         eager(x)

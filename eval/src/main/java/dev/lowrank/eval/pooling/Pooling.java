@@ -45,6 +45,15 @@ public enum Pooling {
   }
 
   /**
+   * Returns the CLI form, as {@link #parse} reads it and reports show it.
+   *
+   * @return {@code mean} or {@code cls}
+   */
+  public String cliName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
    * Pools per-token states held in a float array.
    *
    * @param states {@code batch * tokens * hidden} values, row-major

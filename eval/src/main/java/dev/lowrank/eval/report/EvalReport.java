@@ -11,6 +11,7 @@ import dev.lowrank.eval.latency.LatencyComparison;
 import dev.lowrank.eval.model.EngineThreads;
 import dev.lowrank.eval.model.ModelInfo;
 import dev.lowrank.eval.params.ParameterComparison;
+import dev.lowrank.eval.pooling.Pooling;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +33,9 @@ import java.util.OptionalDouble;
  * @param params parameters, in total and per linear layer
  * @param accuracy top-1 (and top-5) accuracies and the drop, when the data is labeled
  * @param fidelity agreement of the two models' outputs
- * @param outputs the models' output width (classes)
+ * @param outputs the models' output width (classes; for pooled outputs, the embedding width)
+ * @param pooling how a text encoder's per-token outputs were pooled into the sentence embeddings
+ *     that were compared, empty when outputs were compared as the models return them
  * @param latency one entry per batch size, empty when latency was not measured
  * @param threads the engine's thread pools during the measurements
  * @param spectra singular values of the original model's dense linear layers
@@ -51,6 +54,7 @@ public record EvalReport(
     Optional<AccuracyComparison> accuracy,
     Fidelity fidelity,
     int outputs,
+    Optional<Pooling> pooling,
     List<LatencyComparison> latency,
     EngineThreads threads,
     List<LayerSpectrum> spectra,
@@ -90,6 +94,7 @@ public record EvalReport(
     b.accuracy = accuracy;
     b.fidelity = fidelity;
     b.outputs = outputs;
+    b.pooling = pooling;
     b.latency = latency;
     b.threads = threads;
     b.spectra = spectra;
@@ -160,6 +165,9 @@ public record EvalReport(
         });
     m.put("fidelity.top1Agreement", number(fidelity.top1Agreement()));
     m.put("fidelity.relativeL2Error", number(fidelity.relativeL2Error()));
+    fidelity.meanCosine().ifPresent(c -> m.put("fidelity.meanCosine", number(c)));
+    fidelity.minCosine().ifPresent(c -> m.put("fidelity.minCosine", number(c)));
+    pooling.ifPresent(p -> m.put("pooling", p.cliName()));
     for (LatencyComparison c : latency) {
       String b = "latency.b" + c.batchSize() + ".";
       m.put(b + "original.p50Ms", number(c.original().p50Ms()));
@@ -216,6 +224,7 @@ public record EvalReport(
     private Optional<AccuracyComparison> accuracy = Optional.empty();
     private Fidelity fidelity;
     private int outputs = -1;
+    private Optional<Pooling> pooling = Optional.empty();
     private List<LatencyComparison> latency = List.of();
     private EngineThreads threads;
     private List<LayerSpectrum> spectra = List.of();
@@ -299,6 +308,18 @@ public record EvalReport(
      */
     public Builder setOutputs(int outputs) {
       this.outputs = outputs;
+      return this;
+    }
+
+    /**
+     * Records that the outputs compared were sentence embeddings pooled from per-token states
+     * (default: outputs compared as the models return them).
+     *
+     * @param pooling the pooling
+     * @return this builder
+     */
+    public Builder optPooling(Pooling pooling) {
+      this.pooling = Optional.of(pooling);
       return this;
     }
 
@@ -408,6 +429,7 @@ public record EvalReport(
           accuracy,
           fidelity,
           outputs,
+          pooling,
           latency,
           threads,
           spectra,

@@ -4,6 +4,7 @@ import dev.lowrank.compress.CompressionSpec;
 import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.data.DataSource;
 import dev.lowrank.data.SampleShape;
+import dev.lowrank.eval.pooling.Pooling;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.sweep.internal.SweepRunner;
 import dev.lowrank.io.InputFileException;
@@ -72,6 +73,7 @@ public final class Sweep {
     Path model;
     DataSource data;
     Optional<SampleShape> inputShape = Optional.empty();
+    Optional<Pooling> pooling = Optional.empty();
     int batchSize = 64;
     Function<RankPolicy, CompressionSpec> specs =
         p -> CompressionSpec.builder().setPolicy(p).build();
@@ -91,7 +93,8 @@ public final class Sweep {
     }
 
     SweepRunner open() throws InputFileException, IOException {
-      return new SweepRunner(model, data, inputShape, batchSize, specs, workDirectory, progress);
+      return new SweepRunner(
+          model, data, inputShape, pooling, batchSize, specs, workDirectory, progress);
     }
   }
 

@@ -5,6 +5,7 @@ import dev.lowrank.compress.RankPolicy;
 import dev.lowrank.data.DataSource;
 import dev.lowrank.data.Dataset;
 import dev.lowrank.data.SampleShape;
+import dev.lowrank.eval.pooling.Pooling;
 import dev.lowrank.eval.progress.Progress;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -69,6 +70,20 @@ public abstract class SweepBuilder<B extends SweepBuilder<B>> {
    */
   public B optInputShape(SampleShape shape) {
     settings.inputShape = Optional.of(shape);
+    return self();
+  }
+
+  /**
+   * Pools a text encoder's per-token outputs ({@code batch x tokens x hidden}) into sentence
+   * embeddings before each compressed model is compared with the original (default: outputs as the
+   * models return them). Fidelity (the cosine of the outputs, the top-1 agreement) is then measured
+   * on the embeddings, and labels play no part: there is no accuracy.
+   *
+   * @param pooling {@link Pooling#MEAN} (sentence-transformers) or {@link Pooling#CLS}
+   * @return this builder
+   */
+  public B optPooling(Pooling pooling) {
+    settings.pooling = Optional.of(pooling);
     return self();
   }
 

@@ -4,6 +4,7 @@ import dev.lowrank.eval.accuracy.Accuracy;
 import dev.lowrank.eval.accuracy.TradeoffPoint;
 import dev.lowrank.eval.data.DataInfo;
 import dev.lowrank.eval.model.ModelInfo;
+import dev.lowrank.eval.pooling.Pooling;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -19,6 +20,8 @@ import java.util.OptionalDouble;
  * @param originalParameters the original model's parameter count
  * @param originalAccuracy the original model's accuracy, on labeled data
  * @param points one point per setting, in the order evaluated
+ * @param pooling how a text encoder's per-token outputs were pooled into the sentence embeddings
+ *     that were compared, empty when outputs were compared as the models return them
  */
 public record SweepResult(
     String toolVersion,
@@ -26,11 +29,32 @@ public record SweepResult(
     DataInfo data,
     long originalParameters,
     Optional<Accuracy> originalAccuracy,
-    List<SweepPoint> points) {
+    List<SweepPoint> points,
+    Optional<Pooling> pooling) {
 
   /** Copies the list. */
   public SweepResult {
     points = List.copyOf(points);
+  }
+
+  /**
+   * Creates a sweep whose outputs were compared as the models return them (no pooling).
+   *
+   * @param toolVersion the lowrank version
+   * @param model the original model
+   * @param data the data set
+   * @param originalParameters the original model's parameter count
+   * @param originalAccuracy the original model's accuracy, on labeled data
+   * @param points one point per setting, in the order evaluated
+   */
+  public SweepResult(
+      String toolVersion,
+      ModelInfo model,
+      DataInfo data,
+      long originalParameters,
+      Optional<Accuracy> originalAccuracy,
+      List<SweepPoint> points) {
+    this(toolVersion, model, data, originalParameters, originalAccuracy, points, Optional.empty());
   }
 
   /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.lowrank.eval.sweep.SearchResult;
 import dev.lowrank.eval.testing.SampleReports;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,7 @@ class ReportWritersTest {
             "accuracy",
             "fidelity",
             "outputs",
+            "pooling",
             "latency",
             "threads",
             "spectra",
@@ -135,7 +137,7 @@ class ReportWritersTest {
     assertTrue(text.contains("gate: passed       accuracy-drop: "), text);
     String search = ReportWriters.text().render(SampleReports.search());
     assertTrue(
-        search.contains("rank 8    8/8/-     2,218   33.8%  91.67%   5.83 pp     92.22%\n"),
+        search.contains("rank 8    8/8/-     2,218   33.8%  91.67%   5.83 pp     92.22%  0.9375\n"),
         search);
     assertTrue(
         search.endsWith(
@@ -156,7 +158,10 @@ class ReportWritersTest {
     }
     String md = ReportWriters.markdown().render(SampleReports.sweep());
     assertTrue(
-        md.contains("| rank 2 | 874 | 13.3% | 6.3 KiB | 41.67% | 55.83 pp | 42.22% | 2/2/- |"), md);
+        md.contains(
+            "| rank 2 | 874 | 13.3% | 6.3 KiB | 41.67% | 55.83 pp | 42.22% | 0.7500 | 0.5000 |"
+                + " 2/2/- |"),
+        md);
     assertTrue(md.contains("| 2/2/- |"), md);
     JsonObject j =
         JsonParser.parseString(ReportWriters.json().render(SampleReports.search()))
@@ -221,6 +226,95 @@ class ReportWritersTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> EvalReport.builder().build());
     assertTrue(e.getMessage().contains("setToolVersion"), e.getMessage());
+  }
+
+  @Test
+  void everyFormatShowsTheCosinesOfPooledEmbeddings() {
+    EvalReport r = SampleReports.textEval();
+    JsonObject j = JsonParser.parseString(ReportWriters.json().render(r)).getAsJsonObject();
+    assertEquals("mean", j.get("pooling").getAsString());
+    assertEquals(384, j.get("outputs").getAsInt());
+    JsonObject f = j.getAsJsonObject("fidelity");
+    assertEquals(0.9123, f.get("meanCosine").getAsDouble(), 1e-12);
+    assertEquals(0.7012, f.get("minCosine").getAsDouble(), 1e-12);
+    String text = ReportWriters.text().render(r);
+    assertTrue(
+        text.contains("outputs            mean-pooled sentence embeddings, 384 values each\n"),
+        text);
+    assertTrue(
+        text.contains(
+            "fidelity           cosine mean 0.9123, min 0.7012, relative L2 error 0.4123\n"),
+        text);
+    assertFalse(text.contains("top-1 agreement"), "embeddings have no classes: " + text);
+    String md = ReportWriters.markdown().render(r);
+    assertTrue(
+        md.contains("| cosine of embeddings to the original's | | mean 0.9123, min 0.7012 | |"),
+        md);
+    assertTrue(md.contains("compared: mean-pooled sentence embeddings"), md);
+    assertFalse(md.contains("| top-1 agreement |"), md);
+    String html = ReportWriters.html().render(r);
+    assertTrue(
+        html.contains("<div class=\"k\">Embedding cosine</div><div class=\"v\">0.9123"), html);
+    assertTrue(html.contains("mean over the texts, min 0.7012"), html);
+    assertEquals("0.912300", r.keyFigures().get("fidelity.meanCosine"));
+    assertEquals("0.701200", r.keyFigures().get("fidelity.minCosine"));
+    assertEquals("mean", r.keyFigures().get("pooling"));
+  }
+
+  @Test
+  void withoutCosinesTheFieldsAreNullAndNoRowIsShown() {
+    EvalReport r = SampleReports.eval(true);
+    JsonObject j = JsonParser.parseString(ReportWriters.json().render(r)).getAsJsonObject();
+    assertTrue(j.get("pooling").isJsonNull());
+    assertTrue(j.getAsJsonObject("fidelity").get("meanCosine").isJsonNull());
+    assertTrue(j.getAsJsonObject("fidelity").get("minCosine").isJsonNull());
+    assertFalse(ReportWriters.markdown().render(r).contains("cosine"));
+    assertFalse(ReportWriters.text().render(r).contains("cosine"));
+  }
+
+  @Test
+  void aSweepOfEmbeddingsShowsTheirCosinesAndAFidelitySearchItsGoal() {
+    String text = ReportWriters.text().render(SampleReports.textSweep());
+    assertEquals(
+        List.of("setting", "ranks", "params", "share", "cosine", "min", "cosine"),
+        List.of(text.lines().findFirst().orElseThrow().trim().split("\\s+")),
+        "top-1, drop and agreement do not apply to embeddings: " + text);
+    assertTrue(text.contains("rank 8    8/8/-     2,218   33.8%  0.9375      0.8750\n"), text);
+    assertTrue(text.contains("mean-pooled sentence embeddings"), "the note says what: " + text);
+    JsonObject sweep =
+        JsonParser.parseString(ReportWriters.json().render(SampleReports.textSweep()))
+            .getAsJsonObject();
+    assertEquals("mean", sweep.get("pooling").getAsString());
+    JsonObject point = sweep.getAsJsonArray("points").get(2).getAsJsonObject();
+    assertEquals(0.9375, point.getAsJsonObject("fidelity").get("meanCosine").getAsDouble(), 1e-12);
+    assertEquals(0.875, point.getAsJsonObject("fidelity").get("minCosine").getAsDouble(), 1e-12);
+
+    SearchResult search = SampleReports.fidelitySearch();
+    JsonObject j = JsonParser.parseString(ReportWriters.json().render(search)).getAsJsonObject();
+    JsonObject criterion = j.getAsJsonObject("criterion");
+    assertEquals("min-fidelity", criterion.get("kind").getAsString());
+    assertEquals("cosine", criterion.get("metric").getAsString());
+    assertEquals(0.9, criterion.get("limit").getAsDouble(), 1e-12);
+    assertTrue(j.get("maxAccuracyDrop").isJsonNull());
+    String md = ReportWriters.markdown().render(search);
+    assertTrue(
+        md.startsWith(
+            "### lowrank search: smallest `mlp` with a cosine fidelity of at least 0.9000 (mean"
+                + " cosine of embeddings)\n"),
+        md);
+    assertTrue(md.contains("cosine 0.9375 \\>= 0.9000"), md);
+    String html = ReportWriters.html().render(search);
+    assertTrue(html.contains("</code> with a cosine fidelity of at least 0.9000"), html);
+    JsonObject drop =
+        JsonParser.parseString(ReportWriters.json().render(SampleReports.search()))
+            .getAsJsonObject()
+            .getAsJsonObject("criterion");
+    assertEquals("max-accuracy-drop", drop.get("kind").getAsString());
+    assertEquals(0.06, drop.get("limit").getAsDouble(), 1e-12);
+    assertTrue(
+        ReportWriters.markdown()
+            .render(SampleReports.search())
+            .startsWith("### lowrank search: smallest `mlp` within an accuracy drop of 6.00 pp\n"));
   }
 
   @Test

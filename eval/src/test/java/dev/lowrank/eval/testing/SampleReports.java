@@ -16,7 +16,10 @@ import dev.lowrank.eval.model.EngineThreads;
 import dev.lowrank.eval.model.ModelInfo;
 import dev.lowrank.eval.params.LayerParameters;
 import dev.lowrank.eval.params.ParameterComparison;
+import dev.lowrank.eval.pooling.Pooling;
 import dev.lowrank.eval.report.EvalReport;
+import dev.lowrank.eval.sweep.FidelityMetric;
+import dev.lowrank.eval.sweep.SearchCriterion;
 import dev.lowrank.eval.sweep.SearchResult;
 import dev.lowrank.eval.sweep.SweepPoint;
 import dev.lowrank.eval.sweep.SweepResult;
@@ -178,7 +181,12 @@ public final class SampleReports {
               3000 + total * 4,
               Optional.of(a),
               OptionalDouble.of((351 - correct[i]) / 360.0),
-              new Fidelity(360, correct[i] + 2, 1.0 / r),
+              new Fidelity(
+                  360,
+                  correct[i] + 2,
+                  1.0 / r,
+                  OptionalDouble.of(1 - 0.5 / r),
+                  OptionalDouble.of(1 - 1.0 / r)),
               c));
     }
     return new SweepResult(
@@ -209,6 +217,66 @@ public final class SampleReports {
         0.06, Optional.of(s.points().get(2)), s, "evaluated every candidate (4, of mixed kinds)");
   }
 
+  /**
+   * Returns the evaluation of a text encoder: the unlabeled sample report whose outputs were
+   * mean-pooled sentence embeddings of 384 values, with their cosines to the original's.
+   *
+   * @return the report
+   */
+  public static EvalReport textEval() {
+    return eval(false).toBuilder()
+        .setFidelity(
+            new Fidelity(24, 3, 0.4123, OptionalDouble.of(0.9123), OptionalDouble.of(0.7012)))
+        .setOutputs(384)
+        .optPooling(Pooling.MEAN)
+        .build();
+  }
+
+  /**
+   * Returns the sample sweep as if its outputs were mean-pooled sentence embeddings.
+   *
+   * @return the sweep
+   */
+  public static SweepResult textSweep() {
+    SweepResult s = sweep();
+    return new SweepResult(
+        s.toolVersion(),
+        s.model(),
+        s.data(),
+        s.originalParameters(),
+        Optional.empty(),
+        s.points().stream()
+            .map(
+                p ->
+                    new SweepPoint(
+                        p.policy(),
+                        p.parameters(),
+                        p.parameterRatio(),
+                        p.sizeBytes(),
+                        Optional.empty(),
+                        OptionalDouble.empty(),
+                        p.fidelity(),
+                        p.compression(),
+                        p.fidelity().meanCosine().getAsDouble()))
+            .toList(),
+        Optional.of(Pooling.MEAN));
+  }
+
+  /**
+   * Returns a search over the text sweep for a mean cosine of at least 0.9: rank 8 (0.9375).
+   *
+   * @return the search result
+   */
+  public static SearchResult fidelitySearch() {
+    SweepResult s = textSweep();
+    return new SearchResult(
+        Double.NaN,
+        Optional.of(s.points().get(2)),
+        s,
+        "evaluated every candidate (4, of mixed kinds)",
+        new SearchCriterion.MinFidelity(0.9, FidelityMetric.COSINE));
+  }
+
   private static LayerResult layer(String name, int n, int m, int r, long before, long after) {
     return new LayerResult(
         Layer.linear(name, n, m, true),
@@ -219,6 +287,6 @@ public final class SampleReports {
         after,
         0.9,
         0.1,
-        Optional.of("exact"));
+        Optional.of(dev.lowrank.linalg.SvdAlgorithm.EXACT));
   }
 }

@@ -1,6 +1,5 @@
 package dev.lowrank.format.onnx.internal;
 
-import ai.djl.engine.Engine;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
@@ -18,6 +17,7 @@ import dev.lowrank.format.Layer;
 import dev.lowrank.format.LayerInputObserver;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelRunner;
+import dev.lowrank.format.onnx.OnnxEnvironment;
 import dev.lowrank.format.onnx.internal.OnnxLayer.InputLayout;
 import dev.lowrank.format.onnx.internal.OnnxLayer.Op;
 import dev.lowrank.format.onnx.internal.proto.OnnxProto.GraphProto;
@@ -84,7 +84,7 @@ final class OnnxRunner implements ModelRunner {
 
   OnnxRunner(OnnxModel model, Set<String> observedLayers) throws ModelFileException {
     this.model = model;
-    this.env = environment();
+    this.env = OnnxEnvironment.get();
     OnnxGraph graph = model.graph();
     for (OnnxLayer l : model.scanned()) {
       if (observedLayers.contains(l.name())) {
@@ -319,19 +319,6 @@ final class OnnxRunner implements ModelRunner {
       }
     }
     return out;
-  }
-
-  /**
-   * Returns the process's one ONNX Runtime environment. DJL's OnnxRuntime engine, when it is on the
-   * classpath (the eval module runs ONNX models through it), creates that environment with thread
-   * pool options and fails for the rest of the process if one exists already: so it is asked to
-   * create it first, and a calibration followed by an evaluation in one process works.
-   */
-  static OrtEnvironment environment() {
-    if (Engine.hasEngine("OnnxRuntime")) {
-      Engine.getEngine("OnnxRuntime");
-    }
-    return OrtEnvironment.getEnvironment();
   }
 
   @Override

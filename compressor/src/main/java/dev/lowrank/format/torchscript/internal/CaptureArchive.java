@@ -1,7 +1,7 @@
 package dev.lowrank.format.torchscript.internal;
 
 import dev.lowrank.format.ModelFileException;
-import dev.lowrank.format.torchscript.internal.ModelAnalysis.LinearModule;
+import dev.lowrank.format.torchscript.internal.ModelAnalysis.Site;
 import dev.lowrank.format.torchscript.internal.code.ClassDef;
 import dev.lowrank.format.torchscript.internal.code.CodeFile;
 import dev.lowrank.format.torchscript.internal.code.ForwardShape;
@@ -36,9 +36,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Writes an instrumented copy of an archive for calibration: every observed linear layer's forward
- * first appends its input to a list and its own number to a second list, and the top-level module
- * gets a method {@code lowrank_take()} that returns both lists (and empties them).
+ * Writes an instrumented copy of an archive for calibration: every observed layer's forward (a
+ * linear layer's or a convolution's, whose input is the {@code [N, C_in, H, W]} tensor its {@code
+ * conv2d} takes) first appends its input to a list and its own number to a second list, and the
+ * top-level module gets a method {@code lowrank_take()} that returns both lists (and empties them).
  *
  * <p>All modules hold the same two lists (one pickled list object, referred to from every
  * instrumented module and from the top-level one, is one list when TorchScript loads it), so the
@@ -63,12 +64,12 @@ final class CaptureArchive {
   static final String TAKE = "lowrank_take";
 
   private final TorchScriptArchive archive;
-  private final List<LinearModule> observed;
+  private final List<? extends Site> observed;
   private final Map<String, CodeFile> files = new LinkedHashMap<>();
   private final Map<String, TreeMap<Integer, List<String>>> insertions = new LinkedHashMap<>();
   private final Map<String, List<PyObject>> instances = new LinkedHashMap<>();
 
-  private CaptureArchive(TorchScriptArchive archive, List<LinearModule> observed) {
+  private CaptureArchive(TorchScriptArchive archive, List<? extends Site> observed) {
     this.archive = archive;
     this.observed = observed;
     for (CodeFile f : archive.codeFiles()) {
@@ -85,7 +86,7 @@ final class CaptureArchive {
    * @throws ModelFileException if a layer's class cannot be instrumented
    * @throws IOException if the file cannot be written
    */
-  static void write(TorchScriptArchive archive, List<LinearModule> observed, Path target)
+  static void write(TorchScriptArchive archive, List<? extends Site> observed, Path target)
       throws ModelFileException, IOException {
     new CaptureArchive(archive, observed).writeTo(target);
   }
@@ -98,7 +99,7 @@ final class CaptureArchive {
    * @param layer the layer
    * @return {@code true} if {@link #write} can instrument it
    */
-  static boolean observable(TorchScriptArchive archive, LinearModule layer) {
+  static boolean observable(TorchScriptArchive archive, Site layer) {
     return inputOf(layer.node().cls()) != null;
   }
 
@@ -129,7 +130,7 @@ final class CaptureArchive {
     Map<PyObject, Integer> ids = new IdentityHashMap<>();
     Set<String> edited = new java.util.LinkedHashSet<>();
     for (int i = 0; i < observed.size(); i++) {
-      LinearModule l = observed.get(i);
+      Site l = observed.get(i);
       ids.put(l.node().object(), i);
       edited.add(l.node().cls().qualifiedName());
     }

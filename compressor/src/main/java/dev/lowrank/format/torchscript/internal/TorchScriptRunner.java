@@ -20,7 +20,9 @@ import dev.lowrank.data.Tensor;
 import dev.lowrank.format.LayerInputObserver;
 import dev.lowrank.format.ModelFileException;
 import dev.lowrank.format.ModelRunner;
+import dev.lowrank.format.torchscript.internal.ModelAnalysis.ConvModule;
 import dev.lowrank.format.torchscript.internal.ModelAnalysis.LinearModule;
+import dev.lowrank.format.torchscript.internal.ModelAnalysis.Site;
 import dev.lowrank.format.torchscript.internal.code.ClassDef;
 import dev.lowrank.format.torchscript.internal.code.MethodDef;
 import dev.lowrank.format.torchscript.internal.code.Param;
@@ -40,8 +42,9 @@ import java.util.Set;
 /**
  * Runs a TorchScript file through DJL's PyTorch engine for calibration: an instrumented copy of the
  * archive ({@link CaptureArchive}, in a temporary directory removed on close) reports each observed
- * layer's input, in call order, through its generated {@code lowrank_take()} method, and weights
- * are replaced in place through the module's parameter arrays.
+ * layer's input (a linear layer's or a convolution's), in call order, through its generated {@code
+ * lowrank_take()} method, and weights are replaced in place through the module's parameter arrays
+ * (a convolution's kernel from its channel form).
  */
 final class TorchScriptRunner implements ModelRunner {
 
@@ -52,7 +55,7 @@ final class TorchScriptRunner implements ModelRunner {
   private final List<String> inputNames;
   private final List<String> observed;
   private final Map<String, NDArray> weights = new LinkedHashMap<>();
-  private final Map<String, LinearModule> layers;
+  private final Map<String, Site> layers;
   private final Map<NDArray, NDArray> saved = new LinkedHashMap<>();
 
   private TorchScriptRunner(
@@ -61,7 +64,7 @@ final class TorchScriptRunner implements ModelRunner {
       Model model,
       List<String> inputNames,
       List<String> observed,
-      Map<String, LinearModule> layers) {
+      Map<String, Site> layers) {
     this.source = source;
     this.directory = directory;
     this.model = model;
@@ -82,29 +85,28 @@ final class TorchScriptRunner implements ModelRunner {
    * @param names the layers whose inputs to report
    * @return the runner
    * @throws ModelFileException if the copy cannot be written or PyTorch cannot load it
-   * @throws IllegalArgumentException if a name is not a linear layer of the model
+   * @throws IllegalArgumentException if a name is not a layer of the model
    */
   static TorchScriptRunner open(
       TorchScriptArchive archive, Map<String, ModelAnalysis.Site> sites, Set<String> names)
       throws ModelFileException {
-    // Only plain linear modules are observed and replaced; the other sites (convolutions,
-    // attention projections) run as they are.
-    Map<String, LinearModule> layers = new LinkedHashMap<>();
+    // Linear modules and convolutions are observed and replaced; the other sites (attention
+    // projections) run as they are.
+    Map<String, Site> layers = new LinkedHashMap<>();
     sites.forEach(
         (name, site) -> {
-          if (site instanceof LinearModule l) {
-            layers.put(name, l);
+          if (site instanceof LinearModule || site instanceof ConvModule) {
+            layers.put(name, site);
           }
         });
-    List<LinearModule> chosen = new ArrayList<>();
+    List<Site> chosen = new ArrayList<>();
     List<String> order = new ArrayList<>();
     for (String name : names) {
       if (!sites.containsKey(name)) {
-        throw new IllegalArgumentException(
-            "'" + name + "' is not a linear layer of " + archive.path());
+        throw new IllegalArgumentException("'" + name + "' is not a layer of " + archive.path());
       }
     }
-    for (LinearModule l : layers.values()) {
+    for (Site l : layers.values()) {
       if (names.contains(l.layer().name()) && CaptureArchive.observable(archive, l)) {
         chosen.add(l);
         order.add(l.layer().name());
@@ -262,7 +264,7 @@ final class TorchScriptRunner implements ModelRunner {
 
   @Override
   public boolean replaces(String layer) {
-    LinearModule l = layers.get(layer);
+    Site l = layers.get(layer);
     return l != null && l.weight().isPresent() && weights.containsKey(layer + ".weight");
   }
 
@@ -270,13 +272,17 @@ final class TorchScriptRunner implements ModelRunner {
   public void setWeights(Map<String, FloatMatrix> replacements) {
     resetWeights();
     for (Map.Entry<String, FloatMatrix> e : replacements.entrySet()) {
-      LinearModule l = layers.get(e.getKey());
+      Site l = layers.get(e.getKey());
       NDArray weight = weights.get(e.getKey() + ".weight");
       if (l == null || l.weight().isEmpty() || weight == null) {
-        throw new IllegalArgumentException("'" + e.getKey() + "' is not a dense linear layer");
+        throw new IllegalArgumentException(
+            "'" + e.getKey() + "' is not a dense linear layer or convolution");
       }
       FloatMatrix w = e.getValue();
-      if (weight.getShape().get(0) != w.rows() || weight.getShape().get(1) != w.cols()) {
+      // A convolution's kernel C_out x C_in x kh x kw is set from its channel form, whose
+      // row-major values are the kernel's.
+      Shape shape = weight.getShape();
+      if (shape.get(0) != w.rows() || shape.size() != (long) w.rows() * w.cols()) {
         throw new IllegalArgumentException(
             "Layer " + e.getKey() + " is " + weight.getShape() + ", not " + w.shape());
       }

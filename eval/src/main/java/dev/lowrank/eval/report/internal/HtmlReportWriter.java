@@ -161,8 +161,8 @@ public final class HtmlReportWriter implements ReportWriter {
     open(h, "lowrank search: " + name(e.model().path()));
     h.append("<h1>lowrank search</h1><p class=\"sub\">Smallest <code>")
         .append(escape(e.model().path().toString()))
-        .append("</code> within an accuracy drop of ")
-        .append(escape(Fmt.pp(s.maxAccuracyDrop())))
+        .append("</code> ")
+        .append(escape(ReportTables.goal(s)))
         .append(" on ")
         .append(escape(e.data().describe()))
         .append("</p>");
@@ -212,6 +212,16 @@ public final class HtmlReportWriter implements ReportWriter {
           "Top-1 accuracy drop",
           Fmt.pp(a.drop()),
           Fmt.pct(a.original().top1()) + " → " + Fmt.pct(a.compressed().top1()));
+    } else if (r.pooling().isPresent() && r.fidelity().meanCosine().isPresent()) {
+      String min =
+          r.fidelity().minCosine().isPresent()
+              ? ", min " + Fmt.dec(r.fidelity().minCosine().getAsDouble())
+              : "";
+      card(
+          h,
+          "Embedding cosine",
+          Fmt.dec(r.fidelity().meanCosine().getAsDouble()),
+          "mean over the texts" + min + "; " + ReportTables.pooled(r.pooling().get()));
     } else {
       card(
           h,

@@ -19,11 +19,14 @@ import dev.lowrank.eval.latency.LatencyComparison;
 import dev.lowrank.eval.latency.LatencyStats;
 import dev.lowrank.eval.model.ModelInfo;
 import dev.lowrank.eval.params.LayerParameters;
+import dev.lowrank.eval.pooling.Pooling;
 import dev.lowrank.eval.report.EvalReport;
 import dev.lowrank.eval.report.ReportWriter;
+import dev.lowrank.eval.sweep.SearchCriterion;
 import dev.lowrank.eval.sweep.SearchResult;
 import dev.lowrank.eval.sweep.SweepPoint;
 import dev.lowrank.eval.sweep.SweepResult;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
 /** Writes reports as JSON; the schema is documented in {@code eval/REPORT-SCHEMA.md}. */
@@ -95,6 +98,7 @@ public final class JsonReportWriter implements ReportWriter {
         r.accuracy().<JsonElement>map(JsonReportWriter::accuracy).orElse(JsonNull.INSTANCE));
     root.add("fidelity", fidelity(r.fidelity()));
     root.addProperty("outputs", r.outputs());
+    root.add("pooling", pooling(r.pooling()));
 
     JsonObject latency = new JsonObject();
     latency.addProperty("unit", "ms");
@@ -156,6 +160,17 @@ public final class JsonReportWriter implements ReportWriter {
   public String render(SearchResult s) {
     JsonObject root = sweep(s.evaluated(), "lowrank-search-report");
     root.add("maxAccuracyDrop", number(s.maxAccuracyDrop()));
+    JsonObject criterion = new JsonObject();
+    if (s.criterion() instanceof SearchCriterion.MinFidelity f) {
+      criterion.addProperty("kind", "min-fidelity");
+      criterion.add("limit", number(f.limit()));
+      criterion.addProperty("metric", f.metric().cliName());
+    } else {
+      criterion.addProperty("kind", "max-accuracy-drop");
+      criterion.add("limit", number(s.maxAccuracyDrop()));
+      criterion.add("metric", JsonNull.INSTANCE);
+    }
+    root.add("criterion", criterion);
     root.addProperty("strategy", s.strategy());
     root.add(
         "chosen", s.chosen().<JsonElement>map(JsonReportWriter::point).orElse(JsonNull.INSTANCE));
@@ -176,6 +191,7 @@ public final class JsonReportWriter implements ReportWriter {
         "top5",
         s.originalAccuracy().<JsonElement>map(a -> optional(a.top5())).orElse(JsonNull.INSTANCE));
     root.add("original", original);
+    root.add("pooling", pooling(s.pooling()));
     JsonArray points = new JsonArray();
     for (SweepPoint p : s.points()) {
       points.add(point(p));
@@ -274,7 +290,13 @@ public final class JsonReportWriter implements ReportWriter {
     o.addProperty("samples", f.samples());
     o.add("top1Agreement", number(f.top1Agreement()));
     o.add("relativeL2Error", number(f.relativeL2Error()));
+    o.add("meanCosine", optional(f.meanCosine()));
+    o.add("minCosine", optional(f.minCosine()));
     return o;
+  }
+
+  private static JsonElement pooling(Optional<Pooling> p) {
+    return p.<JsonElement>map(v -> new JsonPrimitive(v.cliName())).orElse(JsonNull.INSTANCE);
   }
 
   private static JsonObject stats(LatencyStats s) {

@@ -52,8 +52,8 @@ public final class MarkdownReportWriter implements ReportWriter {
     StringBuilder md = new StringBuilder();
     md.append("### lowrank search: smallest ")
         .append(code(name(s.evaluated().model().path())))
-        .append(" within a drop of ")
-        .append(Fmt.pp(s.maxAccuracyDrop()))
+        .append(' ')
+        .append(text(ReportTables.goal(s)))
         .append("\n\n");
     md.append(s.chosen().isPresent() ? "**Chosen:** " : "**None found:** ")
         .append(text(s.summary()))

@@ -4,10 +4,14 @@ import static dev.lowrank.eval.report.internal.Table.Align.LEFT;
 import static dev.lowrank.eval.report.internal.Table.Align.RIGHT;
 
 import dev.lowrank.eval.accuracy.AccuracyComparison;
+import dev.lowrank.eval.accuracy.Fidelity;
 import dev.lowrank.eval.gate.GateCheck;
 import dev.lowrank.eval.latency.LatencyComparison;
 import dev.lowrank.eval.params.LayerParameters;
+import dev.lowrank.eval.pooling.Pooling;
 import dev.lowrank.eval.report.EvalReport;
+import dev.lowrank.eval.sweep.FidelityMetric;
+import dev.lowrank.eval.sweep.SearchCriterion;
 import dev.lowrank.eval.sweep.SearchResult;
 import dev.lowrank.eval.sweep.SweepPoint;
 import dev.lowrank.eval.sweep.SweepResult;
@@ -15,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
 
 /**
  * The tables of every report, made once for all writers: what each table holds and how each figure
@@ -72,8 +77,17 @@ final class ReportTables {
                     "drop " + Fmt.pp(a.top5Drop()));
               }
             });
-    t.row("top-1 agreement", "", Fmt.pct(r.fidelity().top1Agreement()), "");
-    t.row("relative L2 error of outputs", "", Fmt.dec(r.fidelity().relativeL2Error()), "");
+    if (r.pooling().isEmpty()) {
+      t.row("top-1 agreement", "", Fmt.pct(r.fidelity().top1Agreement()), "");
+    }
+    t.row(
+        "relative L2 error of " + outputs(r.pooling()),
+        "",
+        Fmt.dec(r.fidelity().relativeL2Error()),
+        "");
+    cosine(r.fidelity())
+        .ifPresent(
+            c -> t.row("cosine of " + outputs(r.pooling()) + " to the original's", "", c, ""));
     for (LatencyComparison c : r.latency()) {
       t.row(
           "latency p50, batch " + c.batchSize(),
@@ -132,11 +146,23 @@ final class ReportTables {
                 + ")");
       }
     }
-    t.row(
-        "fidelity",
-        Fmt.pct(r.fidelity().top1Agreement())
-            + " top-1 agreement, relative L2 error "
-            + Fmt.dec(r.fidelity().relativeL2Error()));
+    r.pooling().ifPresent(p -> t.row("outputs", pooled(p) + ", " + r.outputs() + " values each"));
+    if (r.pooling().isPresent() && cosine(r.fidelity()).isPresent()) {
+      // Embeddings have no classes: the largest of their values agreeing says nothing.
+      t.row(
+          "fidelity",
+          "cosine "
+              + cosine(r.fidelity()).get()
+              + ", relative L2 error "
+              + Fmt.dec(r.fidelity().relativeL2Error()));
+    } else {
+      t.row(
+          "fidelity",
+          Fmt.pct(r.fidelity().top1Agreement())
+              + " top-1 agreement, relative L2 error "
+              + Fmt.dec(r.fidelity().relativeL2Error())
+              + cosine(r.fidelity()).map(c -> ", cosine " + c).orElse(""));
+    }
     for (LatencyComparison c : r.latency()) {
       t.row(
           "latency, batch " + c.batchSize(),
@@ -280,11 +306,13 @@ final class ReportTables {
    * @return the facts, to be joined in a line
    */
   static List<String> footer(EvalReport r) {
-    return List.of(
-        "Data: " + r.data().describe(),
-        "threads: " + threads(r),
-        "parameters counted by the " + r.params().source() + " reader",
-        "lowrank " + r.toolVersion());
+    List<String> facts = new ArrayList<>();
+    facts.add("Data: " + r.data().describe());
+    r.pooling().ifPresent(p -> facts.add("compared: " + pooled(p)));
+    facts.add("threads: " + threads(r));
+    facts.add("parameters counted by the " + r.params().source() + " reader");
+    facts.add("lowrank " + r.toolVersion());
+    return facts;
   }
 
   /**
@@ -294,7 +322,55 @@ final class ReportTables {
    * @return the facts, to be joined in a line
    */
   static List<String> footer(SweepResult s) {
-    return List.of("Data: " + s.data().describe(), "lowrank " + s.toolVersion());
+    List<String> facts = new ArrayList<>();
+    facts.add("Data: " + s.data().describe());
+    s.pooling().ifPresent(p -> facts.add("compared: " + pooled(p)));
+    facts.add("lowrank " + s.toolVersion());
+    return facts;
+  }
+
+  /**
+   * Returns what a search looked for, e.g. {@code within an accuracy drop of 1.00 pp} or {@code
+   * with a cosine fidelity of at least 0.9900}: the heading of its report.
+   *
+   * @param s the search
+   * @return the goal, in words
+   */
+  static String goal(SearchResult s) {
+    if (s.criterion() instanceof SearchCriterion.MinFidelity f) {
+      return "with a "
+          + f.metric().cliName()
+          + " fidelity of at least "
+          + Fmt.dec(f.limit())
+          + (f.metric() == FidelityMetric.COSINE
+              ? " (mean cosine of " + outputs(s.evaluated().pooling()) + ")"
+              : "");
+    }
+    return "within an accuracy drop of " + Fmt.pp(s.maxAccuracyDrop());
+  }
+
+  /**
+   * Returns how pooled outputs were compared, e.g. {@code mean-pooled sentence embeddings}.
+   *
+   * @param p the pooling
+   * @return the words
+   */
+  static String pooled(Pooling p) {
+    return (p == Pooling.MEAN ? "mean-pooled" : "first-token (cls)") + " sentence embeddings";
+  }
+
+  /** What the fidelity compared: the models' outputs, or their pooled sentence embeddings. */
+  private static String outputs(Optional<Pooling> pooling) {
+    return pooling.isPresent() ? "embeddings" : "outputs";
+  }
+
+  /** The mean and smallest per-sample cosine, e.g. {@code mean 0.9871, min 0.9412}, if measured. */
+  private static Optional<String> cosine(Fidelity f) {
+    if (f.meanCosine().isEmpty()) {
+      return Optional.empty();
+    }
+    String min = f.minCosine().isPresent() ? ", min " + Fmt.dec(f.minCosine().getAsDouble()) : "";
+    return Optional.of("mean " + Fmt.dec(f.meanCosine().getAsDouble()) + min);
   }
 
   private static Table.Builder settingsBuilder(SweepResult s, Optional<String> chosen) {
@@ -307,14 +383,25 @@ final class ReportTables {
             .column("top-1", RIGHT)
             .column("drop", RIGHT)
             .column("agreement", RIGHT)
-            .column("ranks", LEFT)
-            .optCompact("setting", "ranks", "params", "share", "top-1", "drop", "agreement");
+            .column("cosine", RIGHT)
+            .column("min cosine", RIGHT)
+            .column("ranks", LEFT);
+    if (s.pooling().isPresent()) {
+      // Sentence embeddings have no classes: their cosine to the original's is the measure.
+      t.optCompact("setting", "ranks", "params", "share", "cosine", "min cosine");
+    } else if (s.originalAccuracy().isPresent()) {
+      t.optCompact("setting", "ranks", "params", "share", "top-1", "drop", "agreement", "cosine");
+    } else {
+      t.optCompact("setting", "ranks", "params", "share", "agreement", "cosine", "min cosine");
+    }
     t.row(
         "original",
         Fmt.count(s.originalParameters()),
         Fmt.share(1),
         Fmt.bytes(s.model().sizeBytes()),
         s.originalAccuracy().map(a -> Fmt.pct(a.top1())).orElse(Table.NONE),
+        "",
+        "",
         "",
         "",
         "");
@@ -329,9 +416,22 @@ final class ReportTables {
               p.accuracy().map(a -> Fmt.pct(a.top1())).orElse(Table.NONE),
               Fmt.pp(p.drop()),
               Fmt.pct(p.fidelity().top1Agreement()),
+              dec(p.fidelity().meanCosine()),
+              dec(p.fidelity().minCosine()),
               p.ranks()));
     }
+    s.pooling()
+        .ifPresent(
+            p ->
+                t.note(
+                    "cosine: the mean over the texts of the cosine of their "
+                        + pooled(p)
+                        + " to the original's; min cosine: the least similar text."));
     return t;
+  }
+
+  private static String dec(OptionalDouble v) {
+    return v.isPresent() ? Fmt.dec(v.getAsDouble()) : Table.NONE;
   }
 
   /** The compressed model's size as a share of the original's, unless the original has none. */

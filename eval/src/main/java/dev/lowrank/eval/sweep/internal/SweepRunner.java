@@ -15,6 +15,7 @@ import dev.lowrank.eval.model.InferenceModel;
 import dev.lowrank.eval.model.ModelInfo;
 import dev.lowrank.eval.params.DiskSize;
 import dev.lowrank.eval.params.ModelParameters;
+import dev.lowrank.eval.pooling.Pooling;
 import dev.lowrank.eval.progress.Progress;
 import dev.lowrank.eval.sweep.SweepPoint;
 import dev.lowrank.eval.sweep.SweepResult;
@@ -55,6 +56,8 @@ public final class SweepRunner implements AutoCloseable {
    * @param modelPath the original model
    * @param data the data
    * @param inputShape the per-sample input shape, when given
+   * @param pooling how per-token outputs become sentence embeddings before they are compared, or
+   *     empty
    * @param batchSize samples per batch
    * @param specs the compression spec for each policy
    * @param workDir where to write the compressed models, empty for a temporary directory that is
@@ -67,6 +70,7 @@ public final class SweepRunner implements AutoCloseable {
       Path modelPath,
       DataSource data,
       Optional<SampleShape> inputShape,
+      Optional<Pooling> pooling,
       int batchSize,
       Function<RankPolicy, CompressionSpec> specs,
       Optional<Path> workDir,
@@ -82,7 +86,7 @@ public final class SweepRunner implements AutoCloseable {
             : TemporaryFiles.createDirectory("lowrank-sweep");
     Baseline prepared = null;
     try {
-      prepared = Baseline.prepare(modelPath, data, inputShape, batchSize, progress);
+      prepared = Baseline.prepare(modelPath, data, inputShape, pooling, batchSize, progress);
       long params;
       try {
         params = ModelParameters.read(modelPath).total();
@@ -139,10 +143,11 @@ public final class SweepRunner implements AutoCloseable {
     Fidelity fidelity = Fidelity.of(baseline.predictions(), predictions);
     Optional<Accuracy> accuracy = Optional.empty();
     OptionalDouble drop = OptionalDouble.empty();
-    if (baseline.data().labeled()) {
+    if (baseline.accuracy().isPresent()) {
+      // Labeled data whose outputs are class scores (pooled embeddings have no classes).
       Accuracy a = Accuracy.of(predictions, baseline.data());
       accuracy = Optional.of(a);
-      drop = OptionalDouble.of(baseline.accuracy().orElseThrow().top1() - a.top1());
+      drop = OptionalDouble.of(baseline.accuracy().get().top1() - a.top1());
     }
     SweepPoint point =
         new SweepPoint(
@@ -192,7 +197,8 @@ public final class SweepRunner implements AutoCloseable {
         DataInfo.of(baseline.data(), baseline.shape()),
         originalParameters,
         baseline.accuracy(),
-        points);
+        points,
+        baseline.pooling());
   }
 
   /**

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lowrank.eval.params.LayerParameters;
 import dev.lowrank.eval.params.ParameterComparison;
 import dev.lowrank.eval.report.EvalReport;
+import dev.lowrank.eval.sweep.SearchResult;
 import dev.lowrank.eval.testing.SampleReports;
 import dev.lowrank.format.Layer;
 import java.util.ArrayList;
@@ -28,7 +29,12 @@ class ReportTablesTest {
 
   @Test
   void markdownAndHtmlShowExactlyTheCellsOfEveryTable() {
-    for (EvalReport r : List.of(SampleReports.eval(true), SampleReports.eval(false), hostile())) {
+    for (EvalReport r :
+        List.of(
+            SampleReports.eval(true),
+            SampleReports.eval(false),
+            SampleReports.textEval(),
+            hostile())) {
       String md = new MarkdownReportWriter().render(r);
       String html = new HtmlReportWriter().render(r);
       List<Table> tables = new ArrayList<>();
@@ -41,11 +47,13 @@ class ReportTablesTest {
         assertEquals(expected(t), htmlTable(html, t), t.title() + " in HTML");
       }
     }
+    for (SearchResult s : List.of(SampleReports.search(), SampleReports.fidelitySearch())) {
+      Table search = ReportTables.search(s);
+      assertEquals(expected(search), markdownTable(new MarkdownReportWriter().render(s), search));
+      assertEquals(expected(search), htmlTable(new HtmlReportWriter().render(s), search));
+    }
     String md = new MarkdownReportWriter().render(SampleReports.search());
     String html = new HtmlReportWriter().render(SampleReports.search());
-    Table search = ReportTables.search(SampleReports.search());
-    assertEquals(expected(search), markdownTable(md, search));
-    assertEquals(expected(search), htmlTable(html, search));
     assertTrue(md.contains("| **rank 8** |"), "the chosen setting in bold");
     assertTrue(html.contains("<tr class=\"chosen\"><td class=\"l\">rank 8</td>"), html);
   }
@@ -73,10 +81,10 @@ class ReportTablesTest {
     List<String> lines = text.lines().toList();
     String header = lines.get(0);
     assertEquals(
-        List.of("setting", "ranks", "params", "share", "top-1", "drop", "agreement"),
+        List.of("setting", "ranks", "params", "share", "top-1", "drop", "agreement", "cosine"),
         List.of(header.trim().split("\\s+")),
         "the compact view: no size column, the ranks second");
-    for (String column : List.of("params", "share", "top-1", "drop", "agreement")) {
+    for (String column : List.of("params", "share", "top-1", "drop", "agreement", "cosine")) {
       int end = header.indexOf(column) + column.length();
       for (String line : lines.subList(1, lines.size())) {
         if (line.length() >= end) {

@@ -1,5 +1,6 @@
 package dev.lowrank.cli;
 
+import dev.lowrank.data.DataOptions;
 import dev.lowrank.data.DataSource;
 import dev.lowrank.data.Dataset;
 import dev.lowrank.data.SampleShape;
@@ -11,20 +12,25 @@ import picocli.CommandLine.Option;
 
 /**
  * The options that name evaluation data, shared by eval, sweep and compress: a CSV, {@code
- * .npy}/{@code .npz} file or image folder, or {@code digits} for the bundled digits test split.
+ * .npy}/{@code .npz} file, image folder or (with {@link TextOptions}) text file, or {@code digits}
+ * for the bundled digits test split.
  */
-public final class DataOptions {
+public final class EvalDataOptions {
 
   /** The name that selects the bundled UCI digits test split. */
   static final String DIGITS = "digits";
 
+  /** The option's name, as messages give it. */
+  static final String OPTION = "--data";
+
   @Option(
-      names = "--data",
+      names = OPTION,
       paramLabel = "DATA",
       description =
-          "Labeled (or unlabeled) data: a CSV with a header, a .npy/.npz file (x, y), an image"
-              + " folder (one sub-folder per class), or 'digits' for the bundled digits test"
-              + " split (360 images).")
+          "Labeled (or unlabeled) data: a CSV with a header, a .npy/.npz file (x, y; or arrays"
+              + " named after the model's inputs), an image folder (one sub-folder per class), a"
+              + " text file with --tokenizer, or 'digits' for the bundled digits test split (360"
+              + " images).")
   Path data;
 
   @Option(
@@ -56,6 +62,15 @@ public final class DataOptions {
   }
 
   /**
+   * Returns this option as the text options check it.
+   *
+   * @return its name, whether it was given and its file
+   */
+  TextOptions.DataArg arg() {
+    return new TextOptions.DataArg(OPTION, data != null, file());
+  }
+
+  /**
    * Returns the file or folder --data names, if it names one (not the bundled digits).
    *
    * @return the path the data is read from
@@ -72,21 +87,27 @@ public final class DataOptions {
   }
 
   /**
-   * Returns the data source the options name.
+   * Returns the data source the options name, read as text when the text options name a tokenizer.
    *
+   * @param text the command's text options
    * @return the source
-   * @throws IllegalArgumentException if --data is missing
+   * @throws IllegalArgumentException if --data is missing, or names a text file without a tokenizer
    */
-  public DataSource source() {
+  public DataSource source(TextOptions text) {
     if (data == null) {
       throw new IllegalArgumentException("give the evaluation data with --data DATA");
     }
     if (bundled()) {
+      text.refuseBundled(OPTION);
       Dataset digits = digitsTest();
       return DataSource.of(unlabeled ? digits.withoutLabels() : digits);
     }
-    dev.lowrank.data.DataOptions.Builder b = dev.lowrank.data.DataOptions.builder();
+    DataOptions.Builder b = text.readOptions(OPTION, data);
     if (labelColumn != null) {
+      if (text.present()) {
+        throw new IllegalArgumentException(
+            "--label-column names a CSV column; text labels come first on each line of a .tsv");
+      }
       b.optLabelColumn(labelColumn);
     }
     if (unlabeled) {
