@@ -229,7 +229,8 @@ final class ZooRunCommand implements Callable<Integer> {
               + MiniLmExample.NAME
               + " writes its table with --write FILE");
     }
-    boolean sizesGiven = spec.commandLine().getParseResult().hasMatchedOption("--batch-sizes");
+    boolean sizesGiven =
+        spec.commandLine().getParseResult().hasMatchedOption(LatencyOptions.OPTION);
     List<Integer> batchSizes =
         sizesGiven || latency.batchSizes().isEmpty()
             ? latency.batchSizes()
