@@ -68,10 +68,12 @@ final class ZooTableCommand implements Callable<Integer> {
     String startMarker = calibration ? CalibrationTable.START : ZooTable.START;
     String endMarker = calibration ? CalibrationTable.END : ZooTable.END;
     if (write != null) {
-      MarkedSection.check(write, startMarker, endMarker);
       files.optOutput("--write", write, Outputs.Kind.FILE);
     }
     try (Outputs outputs = files.build()) {
+      if (write != null) {
+        MarkedSection.check(write, startMarker, endMarker);
+      }
       Path work = TemporaryFiles.createDirectory("lowrank-zoo-table");
       String table;
       try {
