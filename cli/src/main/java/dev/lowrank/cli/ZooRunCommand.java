@@ -242,10 +242,12 @@ final class ZooRunCommand implements Callable<Integer> {
       files.optOutput("--out", out, Outputs.Kind.DIRECTORY);
     }
     if (minilm.write != null) {
-      MarkedSection.check(minilm.write, MiniLmReport.START, MiniLmReport.END);
       files.optOutput("--write", minilm.write, Outputs.Kind.FILE);
     }
     try (Outputs outputs = files.build()) {
+      if (minilm.write != null) {
+        MarkedSection.check(minilm.write, MiniLmReport.START, MiniLmReport.END);
+      }
       Path work;
       if (out == null) {
         work = TemporaryFiles.createDirectory("lowrank-zoo");
